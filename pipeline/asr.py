@@ -1,0 +1,99 @@
+"""Speech recognition behind a small Protocol; the real backend is faster-whisper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+from .config import AsrOptions
+from .errors import ModelError
+from .models import ResolvedModel, resolve_whisper
+from .types import AsrResult, Audio, Segment, Word
+
+Progress = Callable[[float], None]  # called with seconds of audio done
+
+
+class Transcriber(Protocol):
+    name: str
+
+    def transcribe(self, audio: Audio, progress: Progress | None = None) -> AsrResult: ...
+
+
+def pick_device(device: str, compute_type: str) -> tuple[str, str]:
+    """auto → cuda/float16 when CTranslate2 sees a GPU, else cpu/int8."""
+    if device == "auto":
+        import ctranslate2
+
+        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    if compute_type == "auto":
+        compute_type = "float16" if device == "cuda" else "int8"
+    return device, compute_type
+
+
+class FasterWhisperTranscriber:
+    """Loads the model once in the constructor; `transcribe` may be called for many files."""
+
+    def __init__(self, options: AsrOptions) -> None:
+        self.options = options
+        self.device, self.compute_type = pick_device(options.device, options.compute_type)
+        self.resolved: ResolvedModel = resolve_whisper(options.model)
+        self.name = f"faster-whisper:{options.model}"
+        self._model = self._load()
+
+    def _load(self) -> Any:
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+        try:
+            model = WhisperModel(
+                self.resolved.path,
+                device=self.device,
+                compute_type=self.compute_type,
+                cpu_threads=self.options.cpu_threads,
+                local_files_only=self.resolved.bundled,
+            )
+        except Exception as err:  # faster-whisper raises many types for a bad name or file
+            raise ModelError(_explain_load_error(self.options.model, err)) from err
+        return BatchedInferencePipeline(model) if self.options.batch_size > 1 else model
+
+    def transcribe(self, audio: Audio, progress: Progress | None = None) -> AsrResult:
+        opts = self.options
+        kwargs: dict[str, Any] = dict(
+            language=opts.language,
+            beam_size=opts.beam_size,
+            word_timestamps=True,
+            vad_filter=opts.vad,
+            initial_prompt=opts.initial_prompt,
+            hotwords=opts.hotwords,
+            condition_on_previous_text=False,  # avoids the repetition loops that conditioning feeds
+        )
+        if opts.batch_size > 1:
+            kwargs["batch_size"] = opts.batch_size
+        segments, info = self._model.transcribe(audio.samples, **kwargs)
+        collected = tuple(_collect(segments, progress))
+        return AsrResult(
+            segments=collected,
+            language=info.language,
+            language_probability=float(info.language_probability),
+            model=opts.model,
+        )
+
+
+def _collect(segments: Iterable[Any], progress: Progress | None) -> Iterable[Segment]:
+    for seg in segments:
+        words = tuple(
+            Word(start=float(w.start), end=float(w.end), text=w.word, probability=float(w.probability))
+            for w in (seg.words or ())
+        )
+        if progress:
+            progress(float(seg.end))
+        yield Segment(start=float(seg.start), end=float(seg.end), text=seg.text.strip(), words=words)
+
+
+def _explain_load_error(name: str, err: Exception) -> str:
+    text = str(err)
+    if "Invalid model size" in text or "Repository Not Found" in text or "offline" in text.lower() or "connect" in text.lower():
+        return (
+            f"model '{name}' is not bundled and could not be fetched ({type(err).__name__}); "
+            "use --model base or tiny.en (offline), a local CTranslate2 directory, or a hub name while online"
+        )
+    return f"model '{name}' failed to load ({type(err).__name__}: {text[:200]}); delete its cache directory and retry"

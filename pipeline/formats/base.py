@@ -1,0 +1,74 @@
+"""Writers only format into a text stream; `write_all` owns paths, temp files and renames."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from ..errors import OutputError
+from ..types import Transcript
+
+
+class Writer:
+    extension: str = ""
+
+    def applies(self, transcript: Transcript) -> bool:
+        """False when the format has nothing to say (e.g. RTTM without diarization)."""
+        return True
+
+    def write(self, transcript: Transcript, stream: TextIO) -> None:
+        raise NotImplementedError
+
+    def render(self, transcript: Transcript) -> str:
+        buffer = io.StringIO()
+        self.write(transcript, buffer)
+        return buffer.getvalue()
+
+
+def output_paths(stem: Path, formats: Sequence[str]) -> dict[str, Path]:
+    return {fmt: stem.with_name(f"{stem.name}.{fmt}") for fmt in formats}
+
+
+def write_all(transcript: Transcript, writers: Sequence[Writer], stem: Path, overwrite: bool = False) -> list[Path]:
+    """Render every format to a temp file beside its target, then rename them all.
+
+    Rendering happens before any rename, so a failure (a bug, a full disk) leaves no output at all
+    for this input, and the user's existing files stay as they were.
+    """
+    active = [w for w in writers if w.applies(transcript)]
+    targets = [stem.with_name(f"{stem.name}.{w.extension}") for w in active]
+    if not overwrite:
+        for target in targets:
+            if target.exists():
+                raise OutputError(f"{target}: already exists; pass --overwrite to replace it or choose another --output-dir")
+    temps: list[str] = []
+    try:
+        for writer, target in zip(active, targets):
+            temps.append(_write_temp(writer.render(transcript), target))
+        for temp, target in zip(temps, targets):
+            os.replace(temp, target)
+    except OSError as err:
+        raise OutputError(f"{stem.parent}: cannot write outputs ({err.strerror or err}); free disk space or fix permissions") from None
+    finally:
+        for temp in temps:
+            if os.path.exists(temp):
+                os.unlink(temp)
+    return targets
+
+
+def _write_temp(text: str, target: Path) -> str:
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        os.unlink(temp)
+        raise
+    os.chmod(temp, 0o644)
+    return temp

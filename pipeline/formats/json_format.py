@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any, TextIO
+
+from ..types import Diarization, Transcript, Word
+from .base import Writer
+
+SCHEMA_VERSION = 1
+
+
+class JsonWriter(Writer):
+    """Everything needed to rebuild the other formats: utterances with every word, segments, turns."""
+
+    extension = "json"
+
+    def write(self, transcript: Transcript, stream: TextIO) -> None:
+        json.dump(to_dict(transcript), stream, ensure_ascii=False, indent=1)
+        stream.write("\n")
+
+
+def to_dict(t: Transcript) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "source": t.source,
+        "duration": round(t.duration, 3),
+        "language": t.language,
+        "language_probability": round(t.language_probability, 4),
+        "provenance": t.provenance,
+        "speakers": list(t.diarization.speakers) if t.diarization else [],
+        "utterances": [
+            {"speaker": u.speaker, "start": _r(u.start), "end": _r(u.end), "text": u.text, "words": [_word(w) for w in u.words]}
+            for u in t.utterances
+        ],
+        "segments": [{"start": _r(s.start), "end": _r(s.end), "text": s.text} for s in t.segments],
+        "diarization": _diarization(t.diarization),
+    }
+
+
+def _word(w: Word) -> dict[str, Any]:
+    return {"start": _r(w.start), "end": _r(w.end), "text": w.text, "probability": round(w.probability, 4), "speaker": w.speaker}
+
+
+def _diarization(d: Diarization | None) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    return {"turns": [_turn(asdict(x)) for x in d.turns], "exclusive": [_turn(asdict(x)) for x in d.exclusive]}
+
+
+def _turn(turn: dict[str, Any]) -> dict[str, Any]:
+    return {"start": _r(turn["start"]), "end": _r(turn["end"]), "speaker": turn["speaker"]}
+
+
+def _r(seconds: float) -> float:
+    return round(seconds, 3)

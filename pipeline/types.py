@@ -1,0 +1,105 @@
+"""Frozen records passed between stages. Times are float seconds from the start of the audio."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+SAMPLE_RATE = 16_000
+
+
+@dataclass(frozen=True, eq=False)
+class Audio:
+    """Decoded audio: 16 kHz mono float32 in [-1, 1]. Decoded once, shared by every stage."""
+
+    samples: np.ndarray  # shape (n,), float32
+    source: str  # path it came from, for messages and provenance
+    sample_rate: int = SAMPLE_RATE
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Word:
+    start: float
+    end: float
+    text: str  # as the model wrote it, leading space included
+    probability: float = 1.0
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One ASR segment (roughly a sentence or a 30-s window piece) with its words."""
+
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...] = ()
+
+
+@dataclass(frozen=True)
+class SpeakerTurn:
+    start: float
+    end: float
+    speaker: str
+
+
+@dataclass(frozen=True)
+class Diarization:
+    """Speaker turns as found (may overlap) and the one-speaker-at-a-time view used for words."""
+
+    turns: tuple[SpeakerTurn, ...]
+    exclusive: tuple[SpeakerTurn, ...]
+
+    @property
+    def speakers(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for turn in sorted(self.turns, key=lambda t: t.start):
+            seen.setdefault(turn.speaker, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """Consecutive words of one speaker: a line of the transcript."""
+
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...]
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class AsrResult:
+    segments: tuple[Segment, ...]
+    language: str
+    language_probability: float
+    model: str
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """Everything the writers need, and where it came from."""
+
+    source: str
+    duration: float
+    language: str
+    language_probability: float
+    utterances: tuple[Utterance, ...]
+    segments: tuple[Segment, ...] = ()
+    diarization: Diarization | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return tuple(w for u in self.utterances for w in u.words)
+
+    @property
+    def text(self) -> str:
+        return " ".join(u.text for u in self.utterances).strip()
