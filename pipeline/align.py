@@ -130,3 +130,19 @@ def relabel(diarization: Diarization) -> Diarization:
         return tuple(replace(t, speaker=names[t.speaker]) for t in sorted(turns, key=lambda t: (t.start, t.end)))
 
     return Diarization(turns=rename(diarization.turns), exclusive=rename(diarization.exclusive))
+
+
+def drop_minor_speakers(diarization: Diarization, min_seconds: float) -> Diarization:
+    """Remove speakers with less than `min_seconds` of speech in the whole file.
+
+    Such "speakers" are almost always segmentation artefacts (a breath, a noise at a turn edge);
+    their words then go to the nearest remaining turn (rule 1). Never removes the only speaker.
+    """
+    total: dict[str, float] = defaultdict(float)
+    for turn in diarization.exclusive:
+        total[turn.speaker] += turn.end - turn.start
+    minor = {s for s, seconds in total.items() if seconds < min_seconds}
+    if not minor or minor >= set(total):
+        return diarization
+    keep = lambda turns: tuple(t for t in turns if t.speaker not in minor)  # noqa: E731
+    return Diarization(turns=keep(diarization.turns), exclusive=keep(diarization.exclusive))

@@ -85,10 +85,11 @@ def _read_all(proc) -> bytearray:
 
 
 def _explain(path: Path, stderr: str) -> str:
-    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    lines = [ln.strip().replace(f"file:{path.resolve()}", "input") for ln in stderr.splitlines() if ln.strip()]
     detail = lines[-1] if lines else "ffmpeg failed"
     if any("matches no streams" in ln or "does not contain any stream" in ln for ln in lines):
         return f"{path}: has no audio stream; pass a file with an audio track"
-    if any("Invalid data found" in ln for ln in lines):
+    unreadable = ("Invalid data found", "Invalid argument", "Failed to read frame size", "could not find codec parameters")
+    if any(marker in ln for ln in lines for marker in unreadable):
         return f"{path}: not a media file ffmpeg can read ({detail}); check it is audio/video and not truncated or mislabelled"
     return f"{path}: ffmpeg could not decode it ({detail}); check the file plays in a media player"

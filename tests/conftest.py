@@ -65,3 +65,15 @@ class FakeDiarizer:
     def diarize(self, audio: Audio, hook=None) -> Diarization:
         turn = (SpeakerTurn(0.0, audio.duration, "SPEAKER_00"),)
         return Diarization(turn, turn)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _offline():
+    """Tests never touch the network: hub clients fail fast instead of trying."""
+    import os
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("HF_HUB_OFFLINE", "1")
+    mp.setenv("PYANNOTE_METRICS_ENABLED", "0")
+    yield
+    mp.undo()

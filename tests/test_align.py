@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.align import (
     align,
+    drop_minor_speakers,
     assign_speakers,
     exclusive_view,
     merge_turns,
@@ -122,3 +123,13 @@ def test_invariants_on_random_inputs(seed: int) -> None:
         assert a.speaker != b.speaker, "neighbouring turns differ in speaker"
     for a, b in zip(diarization.exclusive, diarization.exclusive[1:]):
         assert a.end <= b.start + 1e-9
+
+
+def test_minor_speakers_are_dropped_and_their_words_go_to_neighbours() -> None:
+    spk = turns((0, 5, "A"), (5, 5.3, "X"), (5.3, 9, "B"))
+    out = drop_minor_speakers(Diarization(spk, spk), min_seconds=1.0)
+    assert {t.speaker for t in out.turns} == {"A", "B"}
+    words = [w(5.05, 5.2, " um")]
+    assert assign_speakers(words, out.exclusive)[0].speaker == "A"
+    alone = turns((0, 0.5, "X"))
+    assert drop_minor_speakers(Diarization(alone, alone), 1.0).speakers == ("X",)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from pyannote.audio import Model
 
 from ..errors import ModelError
 from ..models import package_dir
 from .campplus import EMBEDDING_DIM, CAMPPlus, fbank
+from .torchaudio_compat import import_torchaudio
+
+import_torchaudio()  # pyannote imports torchaudio, whose CUDA-built native library may not load here
+from pyannote.audio import Model  # noqa: E402
 
 CAMPPLUS_FILE = "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt"
 SEGMENTATION_FILE = "models/pyannote_segmentation_3.0/pytorch_model.bin"

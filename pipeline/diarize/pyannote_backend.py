@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..align import exclusive_view, relabel
+from ..align import drop_minor_speakers, exclusive_view, relabel
 from ..config import DiarizationOptions
 from ..errors import ModelError
 from ..types import Audio, Diarization, SpeakerTurn
@@ -23,7 +23,8 @@ from .torchaudio_compat import import_torchaudio
 BUNDLED = "bundled"
 SEGMENTATION_WINDOW = 10.0  # seconds: segmentation-3.0's chunk length
 MIN_SPEAKER_SECONDS = 5.0  # a speaker needs about this much speech to form its own cluster
-MIN_DURATION_OFF = 0.5  # pauses shorter than this inside one speaker's turn are filled
+MIN_DURATION_OFF = 0.5
+MIN_SPEAKER_TOTAL = 1.0  # seconds: a "speaker" with less speech in the whole file is an artefact  # pauses shorter than this inside one speaker's turn are filled
 
 
 class PyannoteDiarizer:
@@ -65,7 +66,10 @@ class PyannoteDiarizer:
                 max_speakers=o.max_speakers,
                 hook=_adapt(hook),
             )
-        return relabel(to_diarization(output))
+        found = to_diarization(output)
+        if o.num_speakers is None and o.min_speakers is None:  # a count hint is the user's call
+            found = drop_minor_speakers(found, MIN_SPEAKER_TOTAL)
+        return relabel(found)
 
 
 def to_diarization(output: Any) -> Diarization:

@@ -1,0 +1,54 @@
+"""Bundled Whisper base: joined once into the cache, verified, rebuilt when corrupt."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pipeline.errors import ModelError
+from pipeline.models import BASE_SIZE, ensure_base, resolve_whisper
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+def test_base_is_joined_once_with_size_and_hash(cache) -> None:
+    target = ensure_base(cache)
+    model = target / "model.bin"
+    assert model.stat().st_size == BASE_SIZE
+    assert sorted(p.name for p in target.iterdir()) == ["checksum.json", "config.json", "model.bin", "tokenizer.json", "vocabulary.txt"]
+    mtime = model.stat().st_mtime_ns
+    assert ensure_base(cache) == target and model.stat().st_mtime_ns == mtime  # not rebuilt
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "no-marker"])
+def test_corrupt_or_half_written_cache_is_rebuilt(cache, damage) -> None:
+    target = ensure_base(cache)
+    model = target / "model.bin"
+    if damage == "truncate":
+        with open(model, "r+b") as fh:
+            fh.truncate(BASE_SIZE // 2)
+    elif damage == "flip":
+        with open(model, "r+b") as fh:
+            fh.seek(1000)
+            byte = fh.read(1)
+            fh.seek(1000)
+            fh.write(bytes([byte[0] ^ 0xFF]))
+    else:
+        os.unlink(target / "checksum.json")
+    ensure_base(cache)
+    assert model.stat().st_size == BASE_SIZE and (target / "checksum.json").exists()
+    assert not [p for p in cache.iterdir() if p.name.startswith(".")], "no temp directory left"
+
+
+def test_resolve_names() -> None:
+    assert resolve_whisper("tiny.en").bundled
+    assert not resolve_whisper("large-v3").bundled  # handed to faster-whisper as a hub name
+
+
+def test_directory_without_model_bin_is_a_model_error(tmp_path) -> None:
+    with pytest.raises(ModelError, match="no model.bin inside"):
+        resolve_whisper(str(tmp_path))
