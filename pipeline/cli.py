@@ -11,7 +11,12 @@ from typing import Annotated, Optional
 import typer
 
 from .config import OUTPUT_FORMATS, Options, load
-from .errors import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, PipelineError
+from .errors import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ConfigError, InputError, PipelineError
+from .evaluate import score, scores_from_dict, table
+from .formats import write_files
+from .formats.json_format import dump_json, read_transcript
+from .references import Reference, read_references
+from .report import render_report
 from .run import Engine, FileReport, run
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,6 +31,7 @@ class Device(str, Enum):
 ASR = "Speech recognition"
 SPK = "Speakers"
 OUT = "Output"
+EVAL = "Scoring"
 
 
 @app.command(help="Transcribe audio/video files into speaker-labelled transcripts (txt, json, srt, vtt, rttm).\n\n"
@@ -50,9 +56,11 @@ def transcribe(
     output_dir: Annotated[Optional[str], typer.Option("--output-dir", "-o", help="Where outputs go; default: beside each input.", rich_help_panel=OUT)] = None,
     output_format: Annotated[Optional[str], typer.Option("--output-format", "-f", help=f"Comma-separated: {','.join(OUTPUT_FORMATS)} or all. [default: all]", rich_help_panel=OUT)] = None,
     overwrite: Annotated[Optional[bool], typer.Option("--overwrite", help="Replace existing outputs (otherwise an input whose outputs exist is skipped).", rich_help_panel=OUT)] = None,
+    reference: Annotated[Optional[list[Path]], typer.Option("--reference", "-r", help="Score against this reference (txt, stm, rttm, json; repeat to combine text and speaker times). Writes <name>.metrics.json and <name>.report.html.", rich_help_panel=EVAL)] = None,
 ) -> None:
     formats = _formats(output_format)
     try:
+        references = _references(files, reference or [])
         options = load(
             config,
             asr=dict(model=model, device=device.value if device else None, compute_type=compute_type, language=language,
@@ -61,11 +69,30 @@ def transcribe(
                              min_speakers=min_speakers, max_speakers=max_speakers),
             output=dict(directory=output_dir, formats=formats, overwrite=overwrite),
         )
-        reports = run(files, options, engine=_engine_factory(options), log=_log)
+        reports = run(files, options, engine=_engine_factory(options), log=_log, references=references)
     except PipelineError as err:
         _log(f"error: {err}")
         raise typer.Exit(err.exit_code) from None
+    for report in reports:
+        if report.metrics is not None:
+            _print_scores(report.source, report.metrics)
     raise typer.Exit(exit_code(reports))
+
+
+def _references(files: list[Path], paths: list[Path]) -> dict[Path, Reference]:
+    if not paths:
+        return {}
+    if len(files) != 1:
+        raise ConfigError("--reference applies to one input file; score several files with a batch manifest or transcribe-score")
+    try:
+        return {files[0]: read_references(paths)}
+    except InputError as err:
+        raise ConfigError(str(err)) from None
+
+
+def _print_scores(source: str, metrics: dict) -> None:
+    print(f"{source}:")
+    print(table(scores_from_dict(metrics)))
 
 
 def _formats(value: str | None) -> tuple[str, ...] | None:
@@ -85,6 +112,42 @@ def exit_code(reports: list[FileReport]) -> int:
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+score_app = typer.Typer(add_completion=False, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]})
+
+
+@score_app.command(help="Score saved outputs (a podscribe .json) against a reference without re-running any model.\n\n"
+                   "Exit codes: 0 scored, 1 unreadable transcript or reference, 2 usage error.")
+def score_command(
+    transcript: Annotated[Path, typer.Argument(help="A podscribe JSON output.", show_default=False)],
+    reference: Annotated[list[Path], typer.Option("--reference", "-r", help="Reference file(s): txt, stm, rttm, json; repeat to combine.")],
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the metrics as JSON here.")] = None,
+    html_out: Annotated[Optional[Path], typer.Option("--html", help="Write the HTML report here.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing --json/--html files.")] = False,
+) -> None:
+    try:
+        hyp = read_transcript(transcript) if transcript.is_file() else _missing(transcript)
+        ref = read_references(reference)
+        scores = score(hyp, ref)
+        files = {}
+        if json_out:
+            files[json_out] = dump_json(scores.to_dict())
+        if html_out:
+            files[html_out] = render_report(hyp, ref, scores)
+        write_files(files, overwrite=overwrite)
+    except PipelineError as err:
+        _log(f"error: {err}")
+        raise typer.Exit(err.exit_code) from None
+    print(table(scores))
+
+
+def _missing(path: Path):
+    raise InputError(f"{path}: transcript not found; pass the .json that transcribe wrote")
+
+
+def score_main() -> None:
+    score_app()
 
 
 def main() -> None:

@@ -8,13 +8,20 @@ reference boundary (0.5 = 0.25 s each side, as md-eval's 0.25).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
-from .types import SpeakerTurn
+from .types import SpeakerTurn, Transcript
+
+if TYPE_CHECKING:
+    from .references import Reference
+
+COLLARS = (0.0, 0.5)
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,16 @@ class WerResult:
     deletions: int
     insertions: int
     reference_words: int
+
+
+@dataclass(frozen=True)
+class CpWerResult:
+    cpwer: float
+    errors: int
+    reference_words: int
+    missed_speakers: int  # reference speakers with no hypothesis speaker matched
+    falarm_speakers: int  # hypothesis speakers with no reference speaker matched
+    assignment: tuple[tuple[str | None, str | None], ...]  # (reference, hypothesis) speaker pairs
 
 
 @dataclass(frozen=True)
@@ -95,3 +112,109 @@ def read_rttm(path: str | Path, uri: str | None = None) -> list[SpeakerTurn]:
             start, duration = float(fields[3]), float(fields[4])
             turns.append(SpeakerTurn(start, start + duration, fields[7]))
     return turns
+
+
+def cp_word_error_rate(reference: dict[str, str], hypothesis: dict[str, str]) -> CpWerResult:
+    """Concatenated minimum-permutation WER (meeteval): each speaker's words against the best-matched speaker's."""
+    from meeteval.wer import cp_word_error_rate as meeteval_cpwer
+
+    ref = {s: normalize(t) for s, t in reference.items()}
+    hyp = {s: normalize(t) for s, t in hypothesis.items()} or {"_": ""}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = meeteval_cpwer(ref, hyp, reference_sort=False, hypothesis_sort=False)  # one text per speaker
+    return CpWerResult(out.error_rate, out.errors, out.length, out.missed_speaker, out.falarm_speaker, tuple(out.assignment))
+
+
+@dataclass(frozen=True)
+class Scores:
+    reference: str
+    hypothesis: str
+    wer: WerResult | None
+    cpwer: CpWerResult | None
+    der: tuple[DerResult, ...]
+    speakers_found: int | None
+    speakers_reference: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["der_convention"] = "pyannote.metrics; overlapped speech scored; collar = total width around reference boundaries"
+        return data
+
+    def headline(self) -> dict[str, float]:
+        """The numbers the regression gate compares: wer, cpwer, der (collar 0.5)."""
+        out = {}
+        if self.wer:
+            out["wer"] = self.wer.wer
+        if self.cpwer:
+            out["cpwer"] = self.cpwer.cpwer
+        for d in self.der:
+            out[f"der_c{d.collar:g}"] = d.der
+        return out
+
+
+def speaker_texts(transcript: Transcript) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for utt in transcript.utterances:
+        if utt.speaker is not None:
+            texts[utt.speaker] = f"{texts.get(utt.speaker, '')} {utt.text}".strip()
+    return texts
+
+
+def score(transcript: Transcript, reference: "Reference") -> Scores:
+    """Every metric the reference allows: WER (text), cpWER (text per speaker), DER (speaker times)."""
+    wer = word_error_rate(reference.text, transcript.text) if reference.text is not None else None
+    hyp_speakers = speaker_texts(transcript)
+    cpwer = None
+    if reference.speaker_texts and hyp_speakers:
+        cpwer = cp_word_error_rate(reference.speaker_texts, hyp_speakers)
+    der: tuple[DerResult, ...] = ()
+    if reference.turns and transcript.diarization is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pyannote.metrics: "uem was approximated"
+            der = tuple(diarization_error_rate(reference.turns, transcript.diarization.turns, c) for c in COLLARS)
+    return Scores(
+        reference=reference.source,
+        hypothesis=transcript.source,
+        wer=wer,
+        cpwer=cpwer,
+        der=der,
+        speakers_found=len(transcript.diarization.speakers) if transcript.diarization else None,
+        speakers_reference=len({t.speaker for t in reference.turns}) if reference.turns else None,
+    )
+
+
+def metric_rows(scores: Scores) -> list[tuple[str, str, str]]:
+    """(metric, value, detail) rows shared by the terminal table and the HTML report."""
+    rows = []
+    if scores.wer:
+        w = scores.wer
+        rows.append(("WER", f"{w.wer:.2%}", f"S={w.substitutions} D={w.deletions} I={w.insertions} N={w.reference_words}"))
+    if scores.cpwer:
+        c = scores.cpwer
+        rows.append(("cpWER", f"{c.cpwer:.2%}", f"errors={c.errors} N={c.reference_words} missed/extra speakers={c.missed_speakers}/{c.falarm_speakers}"))
+    for d in scores.der:
+        rows.append((f"DER collar {d.collar:g}", f"{d.der:.2%}", f"miss={d.missed:.1f}s FA={d.false_alarm:.1f}s conf={d.confusion:.1f}s of {d.total:.1f}s"))
+    if scores.speakers_found is not None:
+        rows.append(("speakers", f"{scores.speakers_found}", f"reference: {scores.speakers_reference}"))
+    return rows
+
+
+def table(scores: Scores) -> str:
+    """A short terminal table."""
+    rows = [("metric", "value", "detail"), *metric_rows(scores)]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip() for r in rows)
+
+
+def scores_from_dict(data: dict[str, Any]) -> Scores:
+    """Inverse of Scores.to_dict (for printing saved metrics)."""
+    return Scores(
+        reference=data["reference"],
+        hypothesis=data["hypothesis"],
+        wer=WerResult(**data["wer"]) if data.get("wer") else None,
+        cpwer=CpWerResult(**{**data["cpwer"], "assignment": tuple(map(tuple, data["cpwer"]["assignment"]))}) if data.get("cpwer") else None,
+        der=tuple(DerResult(**d) for d in data.get("der", ())),
+        speakers_found=data.get("speakers_found"),
+        speakers_reference=data.get("speakers_reference"),
+    )

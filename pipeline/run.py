@@ -16,7 +16,11 @@ from .audio import load_audio
 from .config import Options, as_dict
 from .diarize import Diarizer, make_diarizer
 from .errors import OutputError, PipelineError
-from .formats import WRITERS, write_all
+from .evaluate import score
+from .formats import WRITERS, render_all, write_files
+from .formats.json_format import dump_json
+from .references import Reference
+from .report import render_report
 from .types import Audio, Transcript
 
 Log = Callable[[str], None]
@@ -32,6 +36,7 @@ class FileReport:
     error: str | None = None
     duration: float | None = None  # seconds of audio
     wall: float | None = None  # seconds spent
+    metrics: dict[str, Any] | None = None  # scores against the reference, when one was given
 
     @property
     def rtf(self) -> float | None:
@@ -100,23 +105,29 @@ def outputs_fresh(source: Path, stem: Path, formats: Sequence[str]) -> bool:
         return False
 
 
-def process(engine: Engine, source: Path, log: Log) -> FileReport:
+def process(engine: Engine, source: Path, log: Log, reference: Reference | None = None) -> FileReport:
     """One input, isolated: any PipelineError becomes a failed report, never an exception."""
     out = engine.options.output
     stem = output_stem(source, out.directory)
     if not out.overwrite and outputs_fresh(source, stem, out.formats):
         return FileReport(str(source), "skipped", error="outputs exist and are newer than the input (--overwrite to redo)")
     started = time.monotonic()
+    metrics = None
     try:
         audio = load_audio(source)
         log(f"{source}: {audio.duration:.1f} s of audio decoded")
         transcript = engine.transcribe(audio, log)
-        writers = [WRITERS[fmt]() for fmt in out.formats]
-        written = write_all(transcript, writers, stem, overwrite=out.overwrite)
+        files = render_all(transcript, [WRITERS[fmt]() for fmt in out.formats], stem)
+        if reference is not None:
+            scores = score(transcript, reference)
+            metrics = scores.to_dict()
+            files[stem.with_name(f"{stem.name}.metrics.json")] = dump_json(metrics)
+            files[stem.with_name(f"{stem.name}.report.html")] = render_report(transcript, reference, scores)
+        written = write_files(files, overwrite=out.overwrite)
     except PipelineError as err:
         return FileReport(str(source), "failed", error=str(err))
     wall = time.monotonic() - started
-    return FileReport(str(source), "done", tuple(map(str, written)), duration=audio.duration, wall=wall)
+    return FileReport(str(source), "done", tuple(map(str, written)), duration=audio.duration, wall=wall, metrics=metrics)
 
 
 def check_output_dir(directory: str | None) -> None:
@@ -135,14 +146,20 @@ def check_output_dir(directory: str | None) -> None:
         raise OutputError(f"{path}: output directory is not writable ({err.strerror}); choose another --output-dir") from None
 
 
-def run(sources: Sequence[Path], options: Options, engine: Engine | None = None, log: Log = print) -> list[FileReport]:
+def run(
+    sources: Sequence[Path],
+    options: Options,
+    engine: Engine | None = None,
+    log: Log = print,
+    references: dict[Path, Reference] | None = None,
+) -> list[FileReport]:
     """Transcribe every source with one set of loaded models; one bad file never stops the rest."""
     check_output_dir(options.output.directory)
     engine = engine or Engine(options)
     reports = []
     for index, source in enumerate(sources, start=1):
         log(f"[{index}/{len(sources)}] {source}")
-        report = process(engine, source, log)
+        report = process(engine, source, log, (references or {}).get(source))
         log(_summary_line(report))
         reports.append(report)
     return reports

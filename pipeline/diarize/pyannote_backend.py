@@ -110,18 +110,20 @@ def bundled_pipeline(options: DiarizationOptions) -> Any:
         plda=_NoPLDA(),
         clustering="AgglomerativeClustering",
     )
-    chunks_per_second = 1.0 / (options.window_step * SEGMENTATION_WINDOW)
-    pipeline.instantiate(
-        {
-            "segmentation": {"min_duration_off": MIN_DURATION_OFF},
-            "clustering": {
-                "method": "centroid",
-                "threshold": options.threshold,
-                "min_cluster_size": max(2, round(MIN_SPEAKER_SECONDS * chunks_per_second)),
-            },
-        }
-    )
+    pipeline.instantiate(bundled_parameters(options))
     return pipeline
+
+
+def bundled_parameters(options: DiarizationOptions) -> dict[str, Any]:
+    chunks_per_second = 1.0 / (options.window_step * SEGMENTATION_WINDOW)
+    return {
+        "segmentation": {"min_duration_off": MIN_DURATION_OFF},
+        "clustering": {
+            "method": "centroid",
+            "threshold": options.threshold,
+            "min_cluster_size": max(2, round(MIN_SPEAKER_SECONDS * chunks_per_second)),
+        },
+    }
 
 
 def _external_pipeline(name: str) -> Any:

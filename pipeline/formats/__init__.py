@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Writer, write_all
+from .base import Writer, render_all, write_all, write_files
 from .json_format import JsonWriter
 from .rttm import RttmWriter
 from .srt import SrtWriter, VttWriter
@@ -12,4 +12,4 @@ WRITERS: dict[str, type[Writer]] = {
     w.extension: w for w in (TxtWriter, JsonWriter, SrtWriter, VttWriter, RttmWriter)
 }
 
-__all__ = ["WRITERS", "Writer", "write_all"]
+__all__ = ["WRITERS", "Writer", "render_all", "write_all", "write_files"]

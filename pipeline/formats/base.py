@@ -29,30 +29,35 @@ class Writer:
         return buffer.getvalue()
 
 
-def output_paths(stem: Path, formats: Sequence[str]) -> dict[str, Path]:
-    return {fmt: stem.with_name(f"{stem.name}.{fmt}") for fmt in formats}
+def render_all(transcript: Transcript, writers: Sequence[Writer], stem: Path) -> dict[Path, str]:
+    """`{<stem>.<ext>: text}` for every writer that has something to say about this transcript."""
+    return {stem.with_name(f"{stem.name}.{w.extension}"): w.render(transcript) for w in writers if w.applies(transcript)}
 
 
 def write_all(transcript: Transcript, writers: Sequence[Writer], stem: Path, overwrite: bool = False) -> list[Path]:
-    """Render every format to a temp file beside its target, then rename them all.
+    return write_files(render_all(transcript, writers, stem), overwrite=overwrite)
 
-    Rendering happens before any rename, so a failure (a bug, a full disk) leaves no output at all
-    for this input, and the user's existing files stay as they were.
+
+def write_files(files: dict[Path, str], overwrite: bool = False) -> list[Path]:
+    """Write every file to a temp file beside its target, then rename them all.
+
+    Nothing is renamed until every text is on disk, so a failure (a full disk, an interrupt) leaves
+    no output at all for this input, and the user's existing files stay as they were.
     """
-    active = [w for w in writers if w.applies(transcript)]
-    targets = [stem.with_name(f"{stem.name}.{w.extension}") for w in active]
+    targets = list(files)
     if not overwrite:
         for target in targets:
             if target.exists():
                 raise OutputError(f"{target}: already exists; pass --overwrite to replace it or choose another --output-dir")
     temps: list[str] = []
     try:
-        for writer, target in zip(active, targets):
-            temps.append(_write_temp(writer.render(transcript), target))
+        for target, text in files.items():
+            temps.append(_write_temp(text, target))
         for temp, target in zip(temps, targets):
             os.replace(temp, target)
     except OSError as err:
-        raise OutputError(f"{stem.parent}: cannot write outputs ({err.strerror or err}); free disk space or fix permissions") from None
+        where = targets[0].parent if targets else "."
+        raise OutputError(f"{where}: cannot write outputs ({err.strerror or err}); free disk space or fix permissions") from None
     finally:
         for temp in temps:
             if os.path.exists(temp):

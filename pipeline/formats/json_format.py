@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, TextIO
 
-from ..types import Diarization, Transcript, Word
+from ..errors import InputError
+from ..types import Diarization, Segment, SpeakerTurn, Transcript, Utterance, Word
 from .base import Writer
 
 SCHEMA_VERSION = 1
@@ -16,8 +18,11 @@ class JsonWriter(Writer):
     extension = "json"
 
     def write(self, transcript: Transcript, stream: TextIO) -> None:
-        json.dump(to_dict(transcript), stream, ensure_ascii=False, indent=1)
-        stream.write("\n")
+        stream.write(dump_json(to_dict(transcript)))
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
 def to_dict(t: Transcript) -> dict[str, Any]:
@@ -54,3 +59,27 @@ def _turn(turn: dict[str, Any]) -> dict[str, Any]:
 
 def _r(seconds: float) -> float:
     return round(seconds, 3)
+
+
+def read_transcript(path: str | Path) -> Transcript:
+    """Rebuild a Transcript from our JSON output (for scoring saved outputs without the models)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise InputError(f"{path}: not a podscribe JSON transcript (schema_version {data.get('schema_version')!r}, expected {SCHEMA_VERSION})")
+    utterances = tuple(
+        Utterance(u["start"], u["end"], u["text"], tuple(Word(w["start"], w["end"], w["text"], w["probability"], w["speaker"]) for w in u["words"]), u["speaker"])
+        for u in data["utterances"]
+    )
+    diar = data.get("diarization")
+    diarization = None
+    if diar:
+        diarization = Diarization(
+            turns=tuple(SpeakerTurn(t["start"], t["end"], t["speaker"]) for t in diar["turns"]),
+            exclusive=tuple(SpeakerTurn(t["start"], t["end"], t["speaker"]) for t in diar["exclusive"]),
+        )
+    segments = tuple(Segment(s["start"], s["end"], s["text"]) for s in data.get("segments", []))
+    return Transcript(
+        source=data["source"], duration=data["duration"], language=data["language"],
+        language_probability=data["language_probability"], utterances=utterances, segments=segments,
+        diarization=diarization, provenance=data.get("provenance", {}),
+    )

@@ -1,0 +1,114 @@
+"""Reference readers: plain text (page furniture dropped), STM, RTTM, our JSON, the samples' turns.json.
+
+Several files can be combined (e.g. `ref.txt` for words and `ref.rttm` for speaker times).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+from .evaluate import read_rttm
+from .types import SpeakerTurn
+
+FORMATS = ".txt (plain text), .stm, .rttm, .json (podscribe output or samples' *.turns.json)"
+_DISCUSSION = re.compile(r"^Discussion \(\d+\)$")
+
+
+@dataclass(frozen=True)
+class Reference:
+    text: str | None = None  # all spoken words in order
+    speaker_texts: dict[str, str] | None = None  # words per speaker, for cpWER
+    turns: tuple[SpeakerTurn, ...] | None = None  # speaker times, for DER
+    source: str = ""
+
+    def merge(self, other: "Reference") -> "Reference":
+        return Reference(
+            text=self.text if self.text is not None else other.text,
+            speaker_texts=self.speaker_texts if self.speaker_texts is not None else other.speaker_texts,
+            turns=self.turns if self.turns is not None else other.turns,
+            source=", ".join(s for s in (self.source, other.source) if s),
+        )
+
+
+def read_references(paths: Sequence[str | Path]) -> Reference:
+    merged = Reference()
+    for path in paths:
+        merged = merged.merge(read_reference(path))
+    return merged
+
+
+def read_reference(path: str | Path) -> Reference:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: reference file not found; check the path")
+    suffix = path.suffix.lower()
+    readers = {".txt": _read_text, ".stm": _read_stm, ".rttm": _read_rttm, ".json": _read_json}
+    if suffix not in readers:
+        raise InputError(f"{path}: unknown reference format '{suffix}'; use {FORMATS}")
+    try:
+        return readers[suffix](path)
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, ValueError, TypeError) as err:
+        raise InputError(f"{path}: cannot read as a {suffix} reference ({type(err).__name__}: {err}); use {FORMATS}") from None
+
+
+def drop_furniture(lines: Sequence[str]) -> list[str]:
+    """Drop a transcript page's header: title, blurb, 'Transcript', 'Discussion (N)'.
+
+    Recognised only as that exact shape near the top (a 'Transcript' line followed by a
+    'Discussion (N)' line within the first 10 lines), so ordinary text is never cut.
+    """
+    stripped = [ln.strip() for ln in lines]
+    for i, line in enumerate(stripped[:10]):
+        if line == "Transcript" and i + 1 < len(stripped) and _DISCUSSION.match(stripped[i + 1]):
+            return list(lines[i + 2 :])
+    return list(lines)
+
+
+def _read_text(path: Path) -> Reference:
+    lines = drop_furniture(path.read_text(encoding="utf-8").splitlines())
+    return Reference(text=" ".join(ln.strip() for ln in lines if ln.strip()), source=str(path))
+
+
+def _read_rttm(path: Path) -> Reference:
+    return Reference(turns=tuple(read_rttm(path)), source=str(path))
+
+
+def _read_stm(path: Path) -> Reference:
+    turns, texts, words = [], {}, []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith(";;"):
+            continue
+        fields = line.split(maxsplit=5)
+        speaker, start, end = fields[2], float(fields[3]), float(fields[4])
+        text = fields[5] if len(fields) > 5 else ""
+        text = re.sub(r"^<[^>]*>\s*", "", text)  # optional <label> column
+        turns.append(SpeakerTurn(start, end, speaker))
+        texts[speaker] = f"{texts.get(speaker, '')} {text}".strip()
+        words.append(text)
+    return Reference(text=" ".join(words), speaker_texts=texts, turns=tuple(turns), source=str(path))
+
+
+def _read_json(path: Path) -> Reference:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    items = data["utterances"] if "utterances" in data else data["turns"]
+    turns, texts = [], {}
+    for item in items:
+        speaker = item.get("speaker")
+        if speaker is not None:
+            turns.append(SpeakerTurn(float(item["start"]), float(item["end"]), speaker))
+            texts[speaker] = f"{texts.get(speaker, '')} {item['text']}".strip()
+    if "utterances" in data and data.get("diarization"):
+        turns = [SpeakerTurn(t["start"], t["end"], t["speaker"]) for t in data["diarization"]["turns"]]
+    text = " ".join(item["text"] for item in items)
+    has_speakers = bool(turns)
+    return Reference(
+        text=text,
+        speaker_texts=texts if has_speakers else None,
+        turns=tuple(turns) if has_speakers else None,
+        source=str(path),
+    )
