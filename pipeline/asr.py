@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from .config import AsrOptions
 from .errors import ModelError
+from .guards import clean_segment, drop_repeated_segments, is_non_speech
 from .models import ResolvedModel, resolve_whisper
 from .types import AsrResult, Audio, Segment, Word
 
@@ -69,9 +70,9 @@ class FasterWhisperTranscriber:
         if opts.batch_size > 1:
             kwargs["batch_size"] = opts.batch_size
         segments, info = self._model.transcribe(audio.samples, **kwargs)
-        collected = tuple(_collect(segments, progress))
+        collected = drop_repeated_segments(list(_collect(segments, progress)))
         return AsrResult(
-            segments=collected,
+            segments=tuple(collected),
             language=info.language,
             language_probability=float(info.language_probability),
             model=opts.model,
@@ -79,14 +80,20 @@ class FasterWhisperTranscriber:
 
 
 def _collect(segments: Iterable[Any], progress: Progress | None) -> Iterable[Segment]:
+    """faster-whisper segments -> ours, minus invented non-speech text and repetition loops."""
     for seg in segments:
+        if progress:
+            progress(float(seg.end))
+        if is_non_speech(seg.text, float(seg.no_speech_prob), float(seg.avg_logprob)):
+            continue
         words = tuple(
             Word(start=float(w.start), end=float(w.end), text=w.word, probability=float(w.probability))
             for w in (seg.words or ())
+            if not is_non_speech(w.word, 0.0, 0.0)
         )
-        if progress:
-            progress(float(seg.end))
-        yield Segment(start=float(seg.start), end=float(seg.end), text=seg.text.strip(), words=words)
+        cleaned = clean_segment(Segment(start=float(seg.start), end=float(seg.end), text=seg.text.strip(), words=words))
+        if cleaned is not None:
+            yield cleaned
 
 
 def _explain_load_error(name: str, err: Exception) -> str:

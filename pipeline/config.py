@@ -40,7 +40,7 @@ class DiarizationOptions:
     num_speakers: int | None = None  # exact count, when known
     min_speakers: int | None = None
     max_speakers: int | None = None
-    threshold: float = 0.5  # agglomerative clustering cosine-distance threshold (bundled pipeline)
+    threshold: float = 0.7  # agglomerative clustering cosine-distance threshold (bundled pipeline)
     window_step: float = 0.25  # segmentation sliding-window step, as a fraction of the 10-s window
     threads: int = 1  # torch intra-op threads for diarization
 

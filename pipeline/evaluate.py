@@ -88,7 +88,9 @@ def diarization_error_rate(reference: Sequence[SpeakerTurn], hypothesis: Sequenc
     from pyannote.metrics.diarization import DiarizationErrorRate
 
     metric = DiarizationErrorRate(collar=collar, skip_overlap=False)
-    parts = metric(_annotation(reference), _annotation(hypothesis), detailed=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "uem was approximated": the union of both extents is what we want
+        parts = metric(_annotation(reference), _annotation(hypothesis), detailed=True)
     return DerResult(
         der=parts["diarization error rate"],
         collar=collar,
@@ -170,9 +172,7 @@ def score(transcript: Transcript, reference: "Reference") -> Scores:
         cpwer = cp_word_error_rate(reference.speaker_texts, hyp_speakers)
     der: tuple[DerResult, ...] = ()
     if reference.turns and transcript.diarization is not None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pyannote.metrics: "uem was approximated"
-            der = tuple(diarization_error_rate(reference.turns, transcript.diarization.turns, c) for c in COLLARS)
+        der = tuple(diarization_error_rate(reference.turns, transcript.diarization.turns, c) for c in COLLARS)
     return Scores(
         reference=reference.source,
         hypothesis=transcript.source,

@@ -1,0 +1,158 @@
+"""Scoring: normaliser, reference readers, WER/cpWER/DER on hand-made cases, report, scoring-only CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import score_app
+from pipeline.errors import InputError
+from pipeline.evaluate import cp_word_error_rate, diarization_error_rate, normalize, score, word_error_rate
+from pipeline.formats import WRITERS
+from pipeline.references import drop_furniture, read_reference, read_references
+from pipeline.report import render_report
+from pipeline.types import SpeakerTurn
+
+from .conftest import ROOT, make_transcript
+
+SEED = ROOT / "seeds" / "wsj-whats-news-2025-12-14.transcript.txt"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("It's twenty-five dollars.", "it is $25"),
+        ("We're 3rd, aren't we?", "we are 3rd are not we"),
+        ("Mr. Smith won't go", "mister smith will not go"),
+        ("  Hello,   WORLD!  ", "hello world"),
+        ("one hundred and five percent", "105%"),
+    ],
+)
+def test_normaliser_numbers_and_contractions(text, expected) -> None:
+    assert normalize(text) == expected
+
+
+def test_seed_reader_drops_exactly_the_furniture() -> None:
+    lines = SEED.read_text().splitlines()
+    kept = drop_furniture(lines)
+    assert kept == lines[4:]
+    assert kept[0].startswith("If you're early in your career")
+    ref = read_reference(SEED)
+    assert "Discussion (0)" not in ref.text and "Episode Date" not in ref.text
+    assert ref.text.split()[:3] == ["If", "you're", "early"]
+
+
+def test_plain_text_without_furniture_is_kept_whole(tmp_path) -> None:
+    path = tmp_path / "r.txt"
+    path.write_text("Transcript of the call\nline two\n")
+    assert read_reference(path).text == "Transcript of the call line two"
+
+
+@pytest.mark.parametrize(
+    ("ref", "hyp", "wer", "s", "d", "i"),
+    [
+        ("the cat sat on the mat", "the cat sat on the mat", 0.0, 0, 0, 0),
+        ("the cat sat on the mat", "the cat sat on a mat", 1 / 6, 1, 0, 0),
+        ("the cat sat on the mat", "the cat on the mat", 1 / 6, 0, 1, 0),
+        ("the cat sat", "the big cat sat down", 2 / 3, 0, 0, 2),
+        ("Hello, world.", "hello world", 0.0, 0, 0, 0),
+        ("a b", "", 1.0, 0, 2, 0),
+    ],
+)
+def test_known_wer(ref, hyp, wer, s, d, i) -> None:
+    out = word_error_rate(ref, hyp)
+    assert out.wer == pytest.approx(wer) and (out.substitutions, out.deletions, out.insertions) == (s, d, i)
+
+
+def test_cpwer_finds_best_speaker_permutation() -> None:
+    ref = {"A": "hello there how are you", "B": "fine thanks"}
+    swapped = cp_word_error_rate(ref, {"x": "fine thanks", "y": "hello there how are you"})
+    assert swapped.cpwer == 0.0 and dict(swapped.assignment) == {"A": "y", "B": "x"}
+    merged = cp_word_error_rate(ref, {"x": "hello there how are you fine thanks"})
+    # A matches x (2 insertions), B has no partner (2 deletions): 4 errors / 7 words
+    assert merged.cpwer == pytest.approx(4 / 7) and merged.missed_speakers == 1
+
+
+def test_der_on_tiny_reference() -> None:
+    ref = [SpeakerTurn(0, 10, "A"), SpeakerTurn(10, 20, "B")]
+    perfect = [SpeakerTurn(0, 10, "x"), SpeakerTurn(10, 20, "y")]
+    assert diarization_error_rate(ref, perfect).der == 0.0
+    late = [SpeakerTurn(0, 11, "x"), SpeakerTurn(11, 20, "y")]  # 1 s of B given to A's cluster
+    assert diarization_error_rate(ref, late).der == pytest.approx(1 / 20)
+    assert diarization_error_rate(ref, late, collar=2.0).der == pytest.approx(0.0)
+    missing = [SpeakerTurn(0, 10, "x")]
+    out = diarization_error_rate(ref, missing)
+    assert out.der == pytest.approx(0.5) and out.missed == pytest.approx(10)
+
+
+def test_stm_rttm_json_and_unknown_formats(tmp_path) -> None:
+    stm = tmp_path / "r.stm"
+    stm.write_text(";; comment\nep 1 A 0.0 2.0 <o,f0,male> hello there\nep 1 B 2.0 3.0 hi\n")
+    ref = read_reference(stm)
+    assert ref.text == "hello there hi" and ref.speaker_texts == {"A": "hello there", "B": "hi"} and len(ref.turns) == 2
+    rttm = tmp_path / "r.rttm"
+    rttm.write_text("SPEAKER ep 1 0.000 2.000 <NA> <NA> A <NA> <NA>\n")
+    assert read_reference(rttm).turns == (SpeakerTurn(0.0, 2.0, "A"),) and read_reference(rttm).text is None
+    both = read_references([tmp_path / "r.stm", rttm])
+    assert both.text == "hello there hi" and len(both.turns) == 2
+    turns_json = read_reference(ROOT / "samples" / "excerpt.turns.json")
+    assert set(turns_json.speaker_texts) == {"VICTOR", "LINGLING", "EUGENE"}
+    bad = tmp_path / "r.docx"
+    bad.write_text("x")
+    with pytest.raises(InputError, match="unknown reference format '.docx'"):
+        read_reference(bad)
+    broken = tmp_path / "b.json"
+    broken.write_text("{not json")
+    with pytest.raises(InputError, match="b.json: cannot read as a .json reference"):
+        read_reference(broken)
+
+
+def test_score_and_report_on_hand_made_transcript(tmp_path) -> None:
+    transcript = make_transcript()
+    ref_path = tmp_path / "ref.json"
+    ref_path.write_text(WRITERS["json"]().render(transcript))
+    reference = read_reference(ref_path)
+    scores = score(transcript, reference)
+    assert scores.wer.wer == 0.0 and scores.cpwer.cpwer == 0.0 and scores.der[0].der == 0.0
+    page = render_report(transcript, reference, scores)
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "&lt;everyone&gt;" not in page
+    assert "<script" not in page and "http" not in page.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_scoring_only_cli_matches_in_memory_scores(tmp_path) -> None:
+    transcript = make_transcript()
+    hyp = tmp_path / "ep.json"
+    hyp.write_text(WRITERS["json"]().render(transcript))
+    ref = tmp_path / "ref.txt"
+    ref.write_text("Welcome to the show and thanks everyone for listening today. Thank you. Back after an hour.")
+    result = CliRunner().invoke(score_app, [str(hyp), "-r", str(ref), "--json", str(tmp_path / "m.json"), "--html", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "m.json").read_text())
+    expected = score(transcript, read_reference(ref))
+    assert saved["wer"]["wer"] == pytest.approx(expected.wer.wer) and expected.wer.insertions == 13
+    again = CliRunner().invoke(score_app, [str(hyp), "-r", str(ref), "--json", str(tmp_path / "m.json")])
+    assert again.exit_code == 2 and "already exists" in again.output
+    missing = CliRunner().invoke(score_app, [str(tmp_path / "nope.json"), "-r", str(ref)])
+    assert missing.exit_code == 1 and "transcript not found" in missing.output
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium not installed (apt-get install chromium)")
+def test_report_renders_in_headless_chromium(tmp_path) -> None:
+    transcript = make_transcript()
+    ref_path = tmp_path / "ref.json"
+    ref_path.write_text(WRITERS["json"]().render(transcript))
+    reference = read_reference(ref_path)
+    page = tmp_path / "report.html"
+    page.write_text(render_report(transcript, reference, score(transcript, reference)))
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1100,900", f"--screenshot={shot}", page.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
