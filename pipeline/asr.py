@@ -17,7 +17,7 @@ Progress = Callable[[float], None]  # called with seconds of audio done
 class Transcriber(Protocol):
     name: str
 
-    def transcribe(self, audio: Audio, progress: Progress | None = None) -> AsrResult: ...
+    def transcribe(self, audio: Audio, language: str | None = None, progress: Progress | None = None) -> AsrResult: ...
 
 
 def pick_device(device: str, compute_type: str) -> tuple[str, str]:
@@ -56,10 +56,11 @@ class FasterWhisperTranscriber:
             raise ModelError(_explain_load_error(self.options.model, err)) from err
         return BatchedInferencePipeline(model) if self.options.batch_size > 1 else model
 
-    def transcribe(self, audio: Audio, progress: Progress | None = None) -> AsrResult:
+    def transcribe(self, audio: Audio, language: str | None = None, progress: Progress | None = None) -> AsrResult:
+        """`language` overrides the options' language for this file."""
         opts = self.options
         kwargs: dict[str, Any] = dict(
-            language=opts.language,
+            language=language or opts.language,
             beam_size=opts.beam_size,
             word_timestamps=True,
             vad_filter=opts.vad,

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import signal
 import sys
+import time
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from .batch import Job, expand_inputs, read_manifest, summary
 from .config import OUTPUT_FORMATS, Options, load
 from .errors import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ConfigError, InputError, PipelineError
 from .evaluate import score, scores_from_dict, table
 from .formats import write_files
 from .formats.json_format import dump_json, read_transcript
-from .references import Reference, read_references
+from .references import read_references
 from .report import render_report
 from .run import Engine, FileReport, run
 
@@ -32,13 +35,16 @@ ASR = "Speech recognition"
 SPK = "Speakers"
 OUT = "Output"
 EVAL = "Scoring"
+BATCH = "Batch"
 
 
 @app.command(help="Transcribe audio/video files into speaker-labelled transcripts (txt, json, srt, vtt, rttm).\n\n"
              "Exit codes: 0 all done or skipped, 1 some input failed (others still written), "
              "2 bad option/config/model/output location, 130 interrupted.")
 def transcribe(
-    files: Annotated[list[Path], typer.Argument(help="Audio or video files (anything ffmpeg reads).", show_default=False)],
+    files: Annotated[Optional[list[str]], typer.Argument(help="Audio/video files (anything ffmpeg reads), folders (searched recursively) or quoted globs. A name starting with '-' needs './' or a preceding '--'.", show_default=False)] = None,
+    manifest: Annotated[Optional[Path], typer.Option(help="Batch list: one path per line, or CSV/JSONL with path, reference, num_speakers, min_speakers, max_speakers, language.", rich_help_panel=BATCH)] = None,
+    summary_path: Annotated[Optional[Path], typer.Option("--summary", help="Write a JSON summary of the run here (default with several inputs: <output-dir>/transcribe-summary.json).", rich_help_panel=BATCH)] = None,
     config: Annotated[Optional[Path], typer.Option("--config", help="TOML file (see configs/); flags override it.")] = None,
     model: Annotated[Optional[str], typer.Option(help="Whisper model: base or tiny.en (bundled, offline), a CTranslate2 directory, or a hub name. [default: base]", rich_help_panel=ASR)] = None,
     device: Annotated[Optional[Device], typer.Option(help="auto picks cuda when a GPU is visible. [default: auto]", rich_help_panel=ASR)] = None,
@@ -59,8 +65,9 @@ def transcribe(
     reference: Annotated[Optional[list[Path]], typer.Option("--reference", "-r", help="Score against this reference (txt, stm, rttm, json; repeat to combine text and speaker times). Writes <name>.metrics.json and <name>.report.html.", rich_help_panel=EVAL)] = None,
 ) -> None:
     formats = _formats(output_format)
+    started = time.monotonic()
     try:
-        references = _references(files, reference or [])
+        jobs = _jobs(files or [], manifest, reference or [])
         options = load(
             config,
             asr=dict(model=model, device=device.value if device else None, compute_type=compute_type, language=language,
@@ -69,25 +76,37 @@ def transcribe(
                              min_speakers=min_speakers, max_speakers=max_speakers),
             output=dict(directory=output_dir, formats=formats, overwrite=overwrite),
         )
-        reports = run(files, options, engine=_engine_factory(options), log=_log, references=references)
+        reports = run(jobs, options, make_engine=_engine_factory, log=_log)
     except PipelineError as err:
         _log(f"error: {err}")
         raise typer.Exit(err.exit_code) from None
     for report in reports:
         if report.metrics is not None:
             _print_scores(report.source, report.metrics)
+    _write_summary(reports, started, summary_path, options, len(jobs))
     raise typer.Exit(exit_code(reports))
 
 
-def _references(files: list[Path], paths: list[Path]) -> dict[Path, Reference]:
-    if not paths:
-        return {}
-    if len(files) != 1:
-        raise ConfigError("--reference applies to one input file; score several files with a batch manifest or transcribe-score")
+def _jobs(files: list[str], manifest: Path | None, references: list[Path]) -> list[Job]:
+    jobs = expand_inputs(files) + (read_manifest(manifest) if manifest else [])
+    if not jobs:
+        raise ConfigError("no input: pass audio files, folders with media files, or --manifest FILE")
+    if references:
+        if len(jobs) != 1:
+            raise ConfigError("--reference applies to one input file; give per-file references in a --manifest")
+        jobs = [replace(jobs[0], references=tuple(references))]
+    return jobs
+
+
+def _write_summary(reports: list[FileReport], started: float, path: Path | None, options: Options, count: int) -> None:
+    if path is None and (count < 2 or options.output.directory is None):
+        return
+    target = path or Path(options.output.directory or ".") / "transcribe-summary.json"
     try:
-        return {files[0]: read_references(paths)}
-    except InputError as err:
-        raise ConfigError(str(err)) from None
+        write_files({target: dump_json(summary(reports, started))}, overwrite=True)
+        _log(f"summary: {target}")
+    except PipelineError as err:
+        _log(f"error: {err}")
 
 
 def _print_scores(source: str, metrics: dict) -> None:

@@ -1,4 +1,4 @@
-"""The flow: decode → transcribe → diarize → align → write. Models load once per run."""
+"""The flow: decode → transcribe → diarize → align → write (→ score). Models load once per run."""
 
 from __future__ import annotations
 
@@ -13,15 +13,16 @@ from . import __version__
 from .align import align
 from .asr import FasterWhisperTranscriber, Transcriber
 from .audio import load_audio
+from .batch import Job
 from .config import Options, as_dict
 from .diarize import Diarizer, make_diarizer
-from .errors import OutputError, PipelineError
+from .errors import ConfigError, OutputError, PipelineError
 from .evaluate import score
 from .formats import WRITERS, render_all, write_files
 from .formats.json_format import dump_json
-from .references import Reference
+from .references import read_references
 from .report import render_report
-from .types import Audio, Transcript
+from .types import Audio, SpeakerHints, Transcript
 
 Log = Callable[[str], None]
 
@@ -40,7 +41,7 @@ class FileReport:
 
     @property
     def rtf(self) -> float | None:
-        return self.wall / self.duration if self.wall and self.duration else None
+        return round(self.wall / self.duration, 4) if self.wall and self.duration else None
 
 
 class Engine:
@@ -54,9 +55,17 @@ class Engine:
             device = getattr(self.transcriber, "device", "cpu")
             self.diarizer = make_diarizer(options.diarization, device=device)
 
-    def transcribe(self, audio: Audio, log: Log | None = None) -> Transcript:
-        asr = self.transcriber.transcribe(audio)
-        diarization = self.diarizer.diarize(audio) if self.diarizer else None
+    def transcribe(self, audio: Audio, job: Job | None = None, log: Log | None = None) -> Transcript:
+        job = job or Job(Path(audio.source))
+        started = time.monotonic()
+        asr = self.transcriber.transcribe(audio, language=job.language)
+        _note(log, f"{audio.source}: speech recognition {time.monotonic() - started:.1f} s, language {asr.language}")
+        diarization = None
+        if self.diarizer:
+            started = time.monotonic()
+            hints = SpeakerHints(job.num_speakers, job.min_speakers, job.max_speakers) if _has_hints(job) else None
+            diarization = self.diarizer.diarize(audio, hints)
+            _note(log, f"{audio.source}: diarization {time.monotonic() - started:.1f} s, {len(diarization.speakers)} speakers")
         return Transcript(
             source=audio.source,
             duration=audio.duration,
@@ -79,6 +88,15 @@ class Engine:
         }
 
 
+def _has_hints(job: Job) -> bool:
+    return any(v is not None for v in (job.num_speakers, job.min_speakers, job.max_speakers))
+
+
+def _note(log: Log | None, message: str) -> None:
+    if log:
+        log(message)
+
+
 def _versions(*packages: str) -> dict[str, str]:
     found = {}
     for name in packages:
@@ -89,10 +107,12 @@ def _versions(*packages: str) -> dict[str, str]:
     return found
 
 
-def output_stem(source: Path, directory: str | None) -> Path:
-    """`<dir>/<input name without extension>`; beside the input when no directory is given."""
-    parent = Path(directory) if directory else source.parent
-    return parent / source.stem
+def output_stem(job: Job, directory: str | None) -> Path:
+    """`<dir>/<sub-folder>/<input name without extension>`; beside the input when no directory is given."""
+    if directory is None:
+        return job.source.parent / job.source.stem
+    sub = job.relative.parent if job.relative else Path()
+    return Path(directory) / sub / job.source.stem
 
 
 def outputs_fresh(source: Path, stem: Path, formats: Sequence[str]) -> bool:
@@ -105,29 +125,36 @@ def outputs_fresh(source: Path, stem: Path, formats: Sequence[str]) -> bool:
         return False
 
 
-def process(engine: Engine, source: Path, log: Log, reference: Reference | None = None) -> FileReport:
+def process(engine: Engine, job: Job, log: Log) -> FileReport:
     """One input, isolated: any PipelineError becomes a failed report, never an exception."""
     out = engine.options.output
-    stem = output_stem(source, out.directory)
-    if not out.overwrite and outputs_fresh(source, stem, out.formats):
-        return FileReport(str(source), "skipped", error="outputs exist and are newer than the input (--overwrite to redo)")
+    stem = output_stem(job, out.directory)
+    if not out.overwrite and outputs_fresh(job.source, stem, out.formats):
+        return FileReport(str(job.source), "skipped", error="outputs exist and are newer than the input (--overwrite to redo)")
+    stale = [p for p in (stem.with_name(f"{stem.name}.{f}") for f in out.formats) if p.exists()]
+    if stale and not out.overwrite:  # decided before any work: never transcribe only to refuse the write
+        return FileReport(str(job.source), "failed", error=f"{stale[0]}: already exists and is older than the input; pass --overwrite to replace it")
     started = time.monotonic()
     metrics = None
     try:
-        audio = load_audio(source)
-        log(f"{source}: {audio.duration:.1f} s of audio decoded")
-        transcript = engine.transcribe(audio, log)
+        reference = read_references(job.references) if job.references else None
+        audio = load_audio(job.source)
+        log(f"{job.source}: {audio.duration:.1f} s of audio decoded")
+        transcript = engine.transcribe(audio, job, log)
         files = render_all(transcript, [WRITERS[fmt]() for fmt in out.formats], stem)
         if reference is not None:
             scores = score(transcript, reference)
             metrics = scores.to_dict()
             files[stem.with_name(f"{stem.name}.metrics.json")] = dump_json(metrics)
             files[stem.with_name(f"{stem.name}.report.html")] = render_report(transcript, reference, scores)
+        stem.parent.mkdir(parents=True, exist_ok=True)
         written = write_files(files, overwrite=out.overwrite)
     except PipelineError as err:
-        return FileReport(str(source), "failed", error=str(err))
+        return FileReport(str(job.source), "failed", error=str(err))
+    except OSError as err:  # e.g. creating a sub-folder on a full or read-only disk
+        return FileReport(str(job.source), "failed", error=f"{stem.parent}: {err.strerror or err}; free disk space or fix permissions")
     wall = time.monotonic() - started
-    return FileReport(str(source), "done", tuple(map(str, written)), duration=audio.duration, wall=wall, metrics=metrics)
+    return FileReport(str(job.source), "done", tuple(map(str, written)), duration=audio.duration, wall=wall, metrics=metrics)
 
 
 def check_output_dir(directory: str | None) -> None:
@@ -137,29 +164,39 @@ def check_output_dir(directory: str | None) -> None:
     path = Path(directory)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{path}: --output-dir is a file; pass a directory")
-    path.mkdir(parents=True, exist_ok=True)
     probe = path / ".podscribe-write-test"
     try:
+        path.mkdir(parents=True, exist_ok=True)
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as err:
-        raise OutputError(f"{path}: output directory is not writable ({err.strerror}); choose another --output-dir") from None
+        raise OutputError(f"{path}: output directory cannot be created or written ({err.strerror or err}); choose another --output-dir") from None
+
+
+def check_collisions(jobs: Sequence[Job], directory: str | None) -> None:
+    """Two inputs that would write the same output files are a usage error, found before any work."""
+    seen: dict[Path, Path] = {}
+    for job in jobs:
+        stem = output_stem(job, directory)
+        if stem in seen and seen[stem] != job.source:
+            raise ConfigError(f"{seen[stem]} and {job.source} would both write {stem}.*; rename one or give them separate --output-dir runs")
+        seen[stem] = job.source
 
 
 def run(
-    sources: Sequence[Path],
-    options: Options,
-    engine: Engine | None = None,
-    log: Log = print,
-    references: dict[Path, Reference] | None = None,
+    jobs: Sequence[Job], options: Options, make_engine: Callable[[Options], Engine] = Engine, log: Log = print
 ) -> list[FileReport]:
-    """Transcribe every source with one set of loaded models; one bad file never stops the rest."""
+    """Transcribe every job with one set of loaded models; one bad file never stops the rest.
+
+    Output locations are checked before the models load, so a usage error costs no time.
+    """
     check_output_dir(options.output.directory)
-    engine = engine or Engine(options)
+    check_collisions(jobs, options.output.directory)
+    engine = make_engine(options)
     reports = []
-    for index, source in enumerate(sources, start=1):
-        log(f"[{index}/{len(sources)}] {source}")
-        report = process(engine, source, log, (references or {}).get(source))
+    for index, job in enumerate(jobs, start=1):
+        log(f"[{index}/{len(jobs)}] {job.source}")
+        report = process(engine, job, log)
         log(_summary_line(report))
         reports.append(report)
     return reports

@@ -103,3 +103,12 @@ class Transcript:
     @property
     def text(self) -> str:
         return " ".join(u.text for u in self.utterances).strip()
+
+
+@dataclass(frozen=True)
+class SpeakerHints:
+    """Speaker-count hints for one file (None: let the clustering decide)."""
+
+    num_speakers: int | None = None
+    min_speakers: int | None = None
+    max_speakers: int | None = None

@@ -53,7 +53,7 @@ class FakeTranscriber:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def transcribe(self, audio: Audio, progress=None) -> AsrResult:
+    def transcribe(self, audio: Audio, language=None, progress=None) -> AsrResult:
         self.calls.append(audio.source)
         words = _words(0.0, "hello from the fake model.", None, step=0.2)
         return AsrResult((Segment(0.0, 1.0, "hello from the fake model.", words),), "en", 0.99, "fake")
@@ -62,7 +62,7 @@ class FakeTranscriber:
 class FakeDiarizer:
     name = "fake-diarizer"
 
-    def diarize(self, audio: Audio, hook=None) -> Diarization:
+    def diarize(self, audio: Audio, hints=None, hook=None) -> Diarization:
         turn = (SpeakerTurn(0.0, audio.duration, "SPEAKER_00"),)
         return Diarization(turn, turn)
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from ..config import DiarizationOptions
-from ..types import Audio, Diarization
+from ..types import Audio, Diarization, SpeakerHints
 
 StepHook = Callable[[str, int, int], None]  # (step name, completed, total)
 
@@ -14,7 +14,7 @@ StepHook = Callable[[str, int, int], None]  # (step name, completed, total)
 class Diarizer(Protocol):
     name: str
 
-    def diarize(self, audio: Audio, hook: StepHook | None = None) -> Diarization: ...
+    def diarize(self, audio: Audio, hints: SpeakerHints | None = None, hook: StepHook | None = None) -> Diarization: ...
 
 
 def make_diarizer(options: DiarizationOptions, device: str = "cpu") -> Diarizer:

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 from ..align import drop_minor_speakers, exclusive_view, relabel
 from ..config import DiarizationOptions
 from ..errors import ModelError
-from ..types import Audio, Diarization, SpeakerTurn
+from ..types import Audio, Diarization, SpeakerHints, SpeakerTurn
 from . import StepHook
 from .torchaudio_compat import import_torchaudio
 
@@ -49,7 +49,8 @@ class PyannoteDiarizer:
             pipeline.to(torch.device("cuda"))
         return pipeline
 
-    def diarize(self, audio: Audio, hook: StepHook | None = None) -> Diarization:
+    def diarize(self, audio: Audio, hints: SpeakerHints | None = None, hook: StepHook | None = None) -> Diarization:
+        """`hints` override the options' speaker counts for this file."""
         import torch
 
         file = {
@@ -58,16 +59,17 @@ class PyannoteDiarizer:
             "uri": Path(audio.source).stem or "audio",
         }
         o = self.options
+        h = hints or SpeakerHints(o.num_speakers, o.min_speakers, o.max_speakers)
         with _threads(o.threads), torch.inference_mode():
             output = self._pipeline(
                 file,
-                num_speakers=o.num_speakers,
-                min_speakers=o.min_speakers,
-                max_speakers=o.max_speakers,
+                num_speakers=h.num_speakers,
+                min_speakers=h.min_speakers,
+                max_speakers=h.max_speakers,
                 hook=_adapt(hook),
             )
         found = to_diarization(output)
-        if o.num_speakers is None and o.min_speakers is None:  # a count hint is the user's call
+        if h.num_speakers is None and h.min_speakers is None:  # a count hint is the user's call
             found = drop_minor_speakers(found, MIN_SPEAKER_TOTAL)
         return relabel(found)
 
