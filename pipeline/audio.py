@@ -36,7 +36,7 @@ def check_input(path: Path) -> None:
     if not path.exists():
         raise InputError(f"{path}: file not found; check the path")
     if path.is_dir():
-        raise InputError(f"{path}: is a directory; pass an audio or video file")
+        raise InputError(f"{path}: is a directory with no audio or video files inside; pass media files or a folder that has some")
     if path.stat().st_size == 0:
         raise InputError(f"{path}: file is empty (0 bytes); re-export or re-download it")
     if not os.access(path, os.R_OK):

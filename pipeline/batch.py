@@ -42,7 +42,8 @@ def expand_inputs(inputs: Sequence[str | Path]) -> list[Job]:
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            jobs.extend(Job(f, relative=f.relative_to(path)) for f in _media_in(path))
+            found = [Job(f, relative=f.relative_to(path)) for f in _media_in(path)]
+            jobs.extend(found or [Job(path)])  # an empty folder is reported, not silently skipped
         elif not path.exists() and glob.has_magic(str(item)):
             jobs.extend(Job(Path(f)) for f in sorted(glob.glob(str(item), recursive=True)) if Path(f).is_file())
         else:

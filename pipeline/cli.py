@@ -80,6 +80,9 @@ def transcribe(
     except PipelineError as err:
         _log(f"error: {err}")
         raise typer.Exit(err.exit_code) from None
+    except KeyboardInterrupt:
+        _log("interrupted: finished files are kept, the file in progress left no output")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     for report in reports:
         if report.metrics is not None:
             _print_scores(report.source, report.metrics)
