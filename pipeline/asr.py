@@ -69,7 +69,7 @@ class FasterWhisperTranscriber:
             condition_on_previous_text=False,  # avoids the repetition loops that conditioning feeds
         )
         if opts.batch_size > 1:
-            kwargs["batch_size"] = opts.batch_size
+            kwargs.update(batch_size=opts.batch_size, chunk_length=opts.chunk_length)
         segments, info = self._model.transcribe(audio.samples, **kwargs)
         collected = drop_repeated_segments(list(_collect(segments, progress)))
         return AsrResult(

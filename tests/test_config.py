@@ -24,7 +24,7 @@ def test_default_toml_mentions_every_field() -> None:
             assert re.search(rf"^#? ?{field.name} =", text, re.M), f"{section}.{field.name} missing from default.toml"
 
 
-@pytest.mark.parametrize("preset", sorted(p.name for p in CONFIGS.glob("*.toml")))
+@pytest.mark.parametrize("preset", sorted(p.name for p in CONFIGS.glob("*.toml") if p.name != "regression.toml"))
 def test_presets_load(preset: str) -> None:
     assert isinstance(load(CONFIGS / preset), Options)
 

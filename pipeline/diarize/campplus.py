@@ -63,6 +63,7 @@ class FCM(nn.Module):
         self.out_channels = channels * (N_MELS // 8)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.contiguous(memory_format=torch.channels_last)  # 2-D convs run ~2x faster on CPU this way
         x = F.relu(self.bn1(self.conv1(x)))
         x = self.layer2(self.layer1(x))
         x = F.relu(self.bn2(self.conv2(x)))  # (B, C, F/8, T)

