@@ -5,10 +5,12 @@ from __future__ import annotations
 import signal
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -76,7 +78,8 @@ def transcribe(
                              min_speakers=min_speakers, max_speakers=max_speakers),
             output=dict(directory=output_dir, formats=formats, overwrite=overwrite),
         )
-        reports = run(jobs, options, make_engine=_engine_factory, log=_log)
+        with _progress() as progress:
+            reports = run(jobs, options, make_engine=_engine_factory, log=_log, progress=progress)
     except PipelineError as err:
         _log(f"error: {err}")
         raise typer.Exit(err.exit_code) from None
@@ -132,8 +135,41 @@ def exit_code(reports: list[FileReport]) -> int:
     return EXIT_INPUT_FAILED if any(r.status == "failed" for r in reports) else EXIT_OK
 
 
+_console: Any = None  # a rich console while a progress bar is shown, so log lines print above it
+
+
 def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    if _console is not None:
+        _console.print(message, markup=False, highlight=False)
+    else:
+        print(message, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, float], None] | None]:
+    """A progress bar on a terminal; nothing (plain log lines only) in CI, batch logs and pipes."""
+    global _console
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                   TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    tasks: dict[str, Any] = {}
+
+    def update(stage: str, fraction: float) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=1.0)
+        bar.update(tasks[stage], completed=min(1.0, fraction))
+
+    with bar:
+        _console = bar.console
+        try:
+            yield update
+        finally:
+            _console = None
 
 
 score_app = typer.Typer(add_completion=False, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]})

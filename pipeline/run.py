@@ -25,6 +25,7 @@ from .report import render_report
 from .types import Audio, SpeakerHints, Transcript
 
 Log = Callable[[str], None]
+Progress = Callable[[str, float], None]  # (stage, fraction done 0..1): drives a progress bar on a terminal
 
 
 @dataclass(frozen=True)
@@ -55,16 +56,18 @@ class Engine:
             device = getattr(self.transcriber, "device", "cpu")
             self.diarizer = make_diarizer(options.diarization, device=device)
 
-    def transcribe(self, audio: Audio, job: Job | None = None, log: Log | None = None) -> Transcript:
+    def transcribe(self, audio: Audio, job: Job | None = None, log: Log | None = None, progress: Progress | None = None) -> Transcript:
         job = job or Job(Path(audio.source))
         started = time.monotonic()
-        asr = self.transcriber.transcribe(audio, language=job.language)
+        asr_progress = (lambda seconds: progress("speech recognition", seconds / audio.duration)) if progress else None
+        asr = self.transcriber.transcribe(audio, language=job.language, progress=asr_progress)
         _note(log, f"{audio.source}: speech recognition {time.monotonic() - started:.1f} s, language {asr.language}")
         diarization = None
         if self.diarizer:
             started = time.monotonic()
             hints = SpeakerHints(job.num_speakers, job.min_speakers, job.max_speakers) if _has_hints(job) else None
-            diarization = self.diarizer.diarize(audio, hints)
+            hook = (lambda step, done, total: progress(f"diarization: {step}", done / max(1, total))) if progress else None
+            diarization = self.diarizer.diarize(audio, hints, hook)
             _note(log, f"{audio.source}: diarization {time.monotonic() - started:.1f} s, {len(diarization.speakers)} speakers")
         return Transcript(
             source=audio.source,
@@ -125,7 +128,7 @@ def outputs_fresh(source: Path, stem: Path, formats: Sequence[str]) -> bool:
         return False
 
 
-def process(engine: Engine, job: Job, log: Log) -> FileReport:
+def process(engine: Engine, job: Job, log: Log, progress: Progress | None = None) -> FileReport:
     """One input, isolated: any PipelineError becomes a failed report, never an exception."""
     out = engine.options.output
     stem = output_stem(job, out.directory)
@@ -140,7 +143,7 @@ def process(engine: Engine, job: Job, log: Log) -> FileReport:
         reference = read_references(job.references) if job.references else None
         audio = load_audio(job.source)
         log(f"{job.source}: {audio.duration:.1f} s of audio decoded")
-        transcript = engine.transcribe(audio, job, log)
+        transcript = engine.transcribe(audio, job, log, progress)
         files = render_all(transcript, [WRITERS[fmt]() for fmt in out.formats], stem)
         if reference is not None:
             scores = score(transcript, reference)
@@ -184,7 +187,11 @@ def check_collisions(jobs: Sequence[Job], directory: str | None) -> None:
 
 
 def run(
-    jobs: Sequence[Job], options: Options, make_engine: Callable[[Options], Engine] = Engine, log: Log = print
+    jobs: Sequence[Job],
+    options: Options,
+    make_engine: Callable[[Options], Engine] = Engine,
+    log: Log = print,
+    progress: Progress | None = None,
 ) -> list[FileReport]:
     """Transcribe every job with one set of loaded models; one bad file never stops the rest.
 
@@ -196,7 +203,7 @@ def run(
     reports = []
     for index, job in enumerate(jobs, start=1):
         log(f"[{index}/{len(jobs)}] {job.source}")
-        report = process(engine, job, log)
+        report = process(engine, job, log, progress)
         log(_summary_line(report))
         reports.append(report)
     return reports
