@@ -126,3 +126,14 @@ def test_speaker_count_hint_is_obeyed(diarizer) -> None:
     jfk, libri = load_audio(DATA / "jfk.flac"), load_audio(DATA / "librispeech-2412-153948-0000.flac")
     one = PyannoteDiarizer(DiarizationOptions(num_speakers=1)).diarize(_cat(jfk, libri))
     assert one.speakers == ("SPEAKER_00",)
+
+
+def test_hub_pipeline_without_network_or_token_says_what_to_do(monkeypatch) -> None:
+    from pipeline.diarize.pyannote_backend import PyannoteDiarizer
+
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    with pytest.raises(ModelError) as err:
+        PyannoteDiarizer(DiarizationOptions(model="pyannote/speaker-diarization-community-1"))
+    message = str(err.value)
+    assert "pyannote/speaker-diarization-community-1" in message and "HF_TOKEN" in message
+    assert "--diarization-model bundled" in message
