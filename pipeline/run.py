@@ -128,20 +128,56 @@ def outputs_fresh(source: Path, stem: Path, formats: Sequence[str]) -> bool:
         return False
 
 
-def process(engine: Engine, job: Job, log: Log, progress: Progress | None = None) -> FileReport:
-    """One input, isolated: any PipelineError becomes a failed report, never an exception."""
-    out = engine.options.output
+def precheck(job: Job, options: Options) -> FileReport | None:
+    """Skip a finished input, refuse one whose outputs would clobber older files; None: work to do.
+
+    Decided before any model work, so a resumed batch skips finished files in seconds.
+    """
+    out = options.output
     stem = output_stem(job, out.directory)
-    if not out.overwrite and outputs_fresh(job.source, stem, out.formats):
+    if out.overwrite:
+        return None
+    if outputs_fresh(job.source, stem, out.formats):
         return FileReport(str(job.source), "skipped", error="outputs exist and are newer than the input (--overwrite to redo)")
     stale = [p for p in (stem.with_name(f"{stem.name}.{f}") for f in out.formats) if p.exists()]
-    if stale and not out.overwrite:  # decided before any work: never transcribe only to refuse the write
+    if stale:
         return FileReport(str(job.source), "failed", error=f"{stale[0]}: already exists and is older than the input; pass --overwrite to replace it")
+    return None
+
+
+def process(get_engine: Callable[[], Engine], options: Options, job: Job, log: Log, progress: Progress | None = None) -> FileReport:
+    """One input, isolated: any PipelineError becomes a failed report, never an exception.
+
+    Models load (through `get_engine`) only once an input has decoded, so a run whose inputs are
+    all finished or broken never pays for loading them.
+    """
+    decided = precheck(job, options)
+    if decided is not None:
+        return decided
     started = time.monotonic()
+    try:
+        audio = load_audio(job.source)
+    except PipelineError as err:
+        return FileReport(str(job.source), "failed", error=str(err))
+    return _transcribe_and_write(get_engine(), job, audio, started, log, progress)
+
+
+class _LazyEngine:
+    def __init__(self, make: Callable[[Options], Engine], options: Options) -> None:
+        self.make, self.options, self.engine = make, options, None
+
+    def __call__(self) -> Engine:
+        if self.engine is None:
+            self.engine = self.make(self.options)
+        return self.engine
+
+
+def _transcribe_and_write(engine: Engine, job: Job, audio: Audio, started: float, log: Log, progress: Progress | None) -> FileReport:
+    out = engine.options.output
+    stem = output_stem(job, out.directory)
     metrics = None
     try:
         reference = read_references(job.references) if job.references else None
-        audio = load_audio(job.source)
         log(f"{job.source}: {audio.duration:.1f} s of audio decoded")
         transcript = engine.transcribe(audio, job, log, progress)
         files = render_all(transcript, [WRITERS[fmt]() for fmt in out.formats], stem)
@@ -199,11 +235,11 @@ def run(
     """
     check_output_dir(options.output.directory)
     check_collisions(jobs, options.output.directory)
-    engine = make_engine(options)
+    get_engine = _LazyEngine(make_engine, options)  # a resumed run skips finished files in seconds
     reports = []
     for index, job in enumerate(jobs, start=1):
         log(f"[{index}/{len(jobs)}] {job.source}")
-        report = process(engine, job, log, progress)
+        report = process(get_engine, options, job, log, progress)
         log(_summary_line(report))
         reports.append(report)
     return reports

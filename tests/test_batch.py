@@ -19,7 +19,13 @@ from .conftest import DATA, FakeDiarizer, FakeTranscriber
 @pytest.fixture
 def fake(monkeypatch):
     asr = FakeTranscriber()
-    monkeypatch.setattr(cli, "_engine_factory", lambda options: Engine(options, transcriber=asr, diarizer=FakeDiarizer()))
+    asr.loads = 0
+
+    def factory(options):
+        asr.loads += 1
+        return Engine(options, transcriber=asr, diarizer=FakeDiarizer())
+
+    monkeypatch.setattr(cli, "_engine_factory", factory)
     return asr
 
 
@@ -83,9 +89,10 @@ def test_batch_isolates_failures_writes_summary_and_resumes(fake, archive, tmp_p
     failed = {f["source"].rsplit("/", 1)[-1]: f["error"] for f in data["files"] if f["status"] == "failed"}
     assert "file is empty" in failed["empty.mp3"] and "not a media file" in failed["text.mp3"]
     assert all(f["rtf"] is not None for f in data["files"] if f["status"] == "done")
-    calls = len(fake.calls)
+    calls, loads = len(fake.calls), fake.loads
     second = runner.invoke(cli.app, [str(archive), "-o", str(out)])
     assert second.exit_code == 1 and len(fake.calls) == calls, "finished files are not redone"
+    assert fake.loads == loads, "no model is loaded when every input is finished or broken"
     assert json.loads((out / "transcribe-summary.json").read_text())["counts"] == {"done": 0, "skipped": 2, "failed": 2}
 
 
