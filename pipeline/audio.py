@@ -14,9 +14,6 @@ import numpy as np
 from .errors import InputError
 from .types import SAMPLE_RATE, Audio
 
-_CHUNK = 1 << 20  # bytes read from ffmpeg's pipe at a time
-
-
 @lru_cache(maxsize=1)
 def ffmpeg_binary() -> str:
     """The system ffmpeg if there is one, else the binary shipped by the imageio-ffmpeg wheel."""
@@ -54,34 +51,23 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> Audio:
 
 
 def _decode(path: Path, sample_rate: int) -> np.ndarray:
+    """ffmpeg writes raw float32 samples to a temp file, read back into one array.
+
+    Going through a file rather than a pipe keeps peak memory at one copy of the samples even for
+    multi-hour inputs (a growing in-memory buffer is copied as it grows).
+    """
     import ffmpeg  # ffmpeg-python: builds the argument list; no shell is involved
 
-    stream = ffmpeg.input(f"file:{path.resolve()}").output(
-        "pipe:", map="0:a:0", format="f32le", acodec="pcm_f32le", ac=1, ar=sample_rate
-    )
-    args = stream.global_args("-nostdin", "-hide_banner", "-loglevel", "error").compile(cmd=ffmpeg_binary())
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
-        data = _read_all(proc)
-        if proc.wait() != 0:
-            err.seek(0)
-            raise InputError(_explain(path, err.read().decode("utf-8", "replace")))
-    usable = len(data) - len(data) % 4
-    return np.frombuffer(data, dtype=np.float32, count=usable // 4)
-
-
-def _read_all(proc) -> bytearray:
-    """Stream ffmpeg's output into one growing buffer (no list of chunks, no second copy)."""
-    data = bytearray()
-    assert proc.stdout is not None
-    try:
-        while chunk := proc.stdout.read(_CHUNK):
-            data += chunk
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    return data
+    with tempfile.TemporaryDirectory(prefix="podscribe-") as tmp:
+        raw = Path(tmp) / "audio.f32"
+        stream = ffmpeg.input(f"file:{path.resolve()}").output(
+            f"file:{raw}", map="0:a:0", format="f32le", acodec="pcm_f32le", ac=1, ar=sample_rate
+        )
+        args = stream.global_args("-nostdin", "-hide_banner", "-loglevel", "error", "-y").compile(cmd=ffmpeg_binary())
+        result = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if result.returncode != 0:
+            raise InputError(_explain(path, result.stderr.decode("utf-8", "replace")))
+        return np.fromfile(raw, dtype=np.float32) if raw.exists() else np.zeros(0, dtype=np.float32)
 
 
 def _explain(path: Path, stderr: str) -> str:
