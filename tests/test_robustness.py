@@ -210,8 +210,10 @@ def test_sigkill_leaves_nothing_and_rerun_completes(tmp_path) -> None:
 def test_three_hour_file_decodes_with_bounded_memory(tmp_path) -> None:
     long = tmp_path / "three-hours.flac"
     ffmpeg("-f", "lavfi", "-i", "sine=frequency=300:sample_rate=16000", "-t", "10800", "-ac", "1", str(long))
-    probe = "import resource,sys; from pipeline.audio import load_audio; a=load_audio(sys.argv[1]); " \
-            "print(a.duration, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    # VmHWM, not getrusage's ru_maxrss: the latter keeps the high-water mark of the forking pytest
+    # process (models loaded) across exec, so it would measure the parent.
+    probe = "import sys; from pipeline.audio import load_audio; a=load_audio(sys.argv[1]); " \
+            "hwm=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]; print(a.duration, hwm)"
     out = subprocess.run([sys.executable, "-c", probe, str(long)], capture_output=True, text=True, check=True).stdout.split()
     duration, peak_kib = float(out[0]), int(out[1])
     samples_mib = 10800 * 16000 * 4 / 2**20  # 659 MiB of float32 is the floor
