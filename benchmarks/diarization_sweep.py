@@ -21,7 +21,8 @@ from pipeline.align import drop_minor_speakers  # noqa: E402
 from pipeline.audio import load_audio  # noqa: E402
 from pipeline.config import DiarizationOptions  # noqa: E402
 from pipeline.diarize.pyannote_backend import MIN_SPEAKER_TOTAL, PyannoteDiarizer, bundled_parameters, to_diarization  # noqa: E402
-from pipeline.evaluate import diarization_error_rate, read_rttm  # noqa: E402
+from pipeline.evaluate import diarization_error_rate  # noqa: E402
+from pipeline.references import read_rttm  # noqa: E402
 
 
 def datasets(names: list[str]) -> list[tuple[str, Path, list]]:

@@ -34,7 +34,8 @@ from pipeline.asr import FasterWhisperTranscriber  # noqa: E402
 from pipeline.audio import ffmpeg_binary, load_audio  # noqa: E402
 from pipeline.config import Options, load  # noqa: E402
 from pipeline.diarize.pyannote_backend import PyannoteDiarizer  # noqa: E402
-from pipeline.evaluate import diarization_error_rate, read_rttm, word_error_rate  # noqa: E402
+from pipeline.evaluate import diarization_error_rate, word_error_rate  # noqa: E402
+from pipeline.references import read_rttm  # noqa: E402
 from pipeline.formats import WRITERS, render_all, write_files  # noqa: E402
 from pipeline.types import Transcript  # noqa: E402
 

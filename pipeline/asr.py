@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from .config import AsrOptions
-from .errors import ModelError
+from .errors import ConfigError, ModelError
 from .guards import clean_segment, drop_repeated_segments, is_non_speech
 from .models import ResolvedModel, resolve_whisper
 from .types import AsrResult, Audio, Segment, Word
@@ -20,15 +20,25 @@ class Transcriber(Protocol):
     def transcribe(self, audio: Audio, language: str | None = None, progress: Progress | None = None) -> AsrResult: ...
 
 
-def pick_device(device: str, compute_type: str) -> tuple[str, str]:
-    """auto → cuda/float16 when CTranslate2 sees a GPU, else cpu/int8."""
-    if device == "auto":
-        import ctranslate2
-
-        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+def pick_device(device: str, compute_type: str, gpus: Callable[[], int] | None = None) -> tuple[str, str]:
+    """auto → cuda/float16 when CTranslate2 sees a GPU, else cpu/int8; cuda without a GPU is a usage error."""
+    if device != "cpu":
+        count = (gpus or _cuda_device_count)()
+        if device == "cuda" and count == 0:
+            raise ConfigError("--device cuda: CTranslate2 sees no CUDA device (no GPU, driver or CUDA 12 runtime visible); use --device cpu or auto")
+        device = "cuda" if count > 0 else "cpu"
     if compute_type == "auto":
         compute_type = "float16" if device == "cuda" else "int8"
     return device, compute_type
+
+
+def _cuda_device_count() -> int:
+    import ctranslate2
+
+    try:
+        return int(ctranslate2.get_cuda_device_count())
+    except RuntimeError:  # a broken CUDA install reports itself this way
+        return 0
 
 
 class FasterWhisperTranscriber:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import time
@@ -16,7 +17,7 @@ import typer
 
 from .batch import Job, expand_inputs, read_manifest, summary
 from .config import OUTPUT_FORMATS, Options, load
-from .errors import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ConfigError, InputError, PipelineError
+from .errors import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ConfigError, InputError, PipelineError
 from .evaluate import score, scores_from_dict, table
 from .formats import write_files
 from .formats.json_format import dump_json, read_transcript
@@ -65,7 +66,9 @@ def transcribe(
     output_format: Annotated[Optional[str], typer.Option("--output-format", "-f", help=f"Comma-separated: {','.join(OUTPUT_FORMATS)} or all. [default: all]", rich_help_panel=OUT)] = None,
     overwrite: Annotated[Optional[bool], typer.Option("--overwrite", help="Replace existing outputs (otherwise an input whose outputs exist is skipped).", rich_help_panel=OUT)] = None,
     reference: Annotated[Optional[list[Path]], typer.Option("--reference", "-r", help="Score against this reference (txt, stm, rttm, json; repeat to combine text and speaker times). Writes <name>.metrics.json and <name>.report.html.", rich_help_panel=EVAL)] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Also print tracebacks of failures and library diagnostics.")] = False,
 ) -> None:
+    _setup_logging(debug)
     formats = _formats(output_format)
     started = time.monotonic()
     try:
@@ -91,6 +94,16 @@ def transcribe(
             _print_scores(report.source, report.metrics)
     _write_summary(reports, started, summary_path, options, len(jobs))
     raise typer.Exit(exit_code(reports))
+
+
+def _setup_logging(debug: bool) -> None:
+    """The `podscribe` logger carries diagnostics (tracebacks, library notes), shown with --debug only."""
+    logger = logging.getLogger("podscribe")
+    logger.setLevel(logging.DEBUG if debug else logging.WARNING)
+    if debug and not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("debug: %(message)s"))
+        logger.addHandler(handler)
 
 
 def _jobs(files: list[str], manifest: Path | None, references: list[Path]) -> list[Job]:
@@ -176,7 +189,7 @@ score_app = typer.Typer(add_completion=False, rich_markup_mode=None, context_set
 
 
 @score_app.command(help="Score saved outputs (a podscribe .json) against a reference without re-running any model.\n\n"
-                   "Exit codes: 0 scored, 1 unreadable transcript or reference, 2 usage error.")
+                   "Exit codes: 0 scored, 2 missing or malformed transcript or reference, or outputs not writable.")
 def score_command(
     transcript: Annotated[Path, typer.Argument(help="A podscribe JSON output.", show_default=False)],
     reference: Annotated[list[Path], typer.Option("--reference", "-r", help="Reference file(s): txt, stm, rttm, json; repeat to combine.")],
@@ -196,7 +209,11 @@ def score_command(
         write_files(files, overwrite=overwrite)
     except PipelineError as err:
         _log(f"error: {err}")
-        raise typer.Exit(err.exit_code) from None
+        raise typer.Exit(EXIT_USAGE) from None
+    except Exception as err:  # values of the wrong type deep inside a file that parsed
+        _log(f"error: {transcript} / {', '.join(map(str, reference))}: cannot be scored ({type(err).__name__}: {err}); "
+             "check that both are well-formed (transcribe-score --help lists the formats)")
+        raise typer.Exit(EXIT_USAGE) from None
     print(table(scores))
 
 

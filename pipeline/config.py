@@ -145,6 +145,7 @@ def validate(opts: Options) -> None:
     unknown = [f for f in o.formats if f not in OUTPUT_FORMATS]
     _check(not unknown, f"unknown output format(s) {', '.join(unknown)}; choose from {', '.join(OUTPUT_FORMATS)} or all")
     _check(bool(o.formats), "at least one output format is needed")
+    _check(d.enabled or set(o.formats) != {"rttm"}, "output format rttm holds speakers only: drop --no-diarize or add another format")
 
 
 def _check(ok: bool, message: str) -> None:

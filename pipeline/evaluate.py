@@ -8,18 +8,15 @@ reference boundary (0.5 = 0.25 s each side, as md-eval's 0.25).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import InputError
+from .references import Reference
 from .types import SpeakerTurn, Transcript
 
-if TYPE_CHECKING:
-    from .references import Reference
 
 COLLARS = (0.0, 0.5)
 
@@ -84,13 +81,21 @@ def _annotation(turns: Iterable[SpeakerTurn]):
     return annotation
 
 
+def _extent(*sides: Sequence[SpeakerTurn]):
+    """The scored region: from the first to the last turn of either side (what pyannote would guess, said)."""
+    from pyannote.core import Segment, Timeline
+
+    turns = [t for side in sides for t in side]
+    if not turns:
+        return Timeline()
+    return Timeline([Segment(min(t.start for t in turns), max(t.end for t in turns))])
+
+
 def diarization_error_rate(reference: Sequence[SpeakerTurn], hypothesis: Sequence[SpeakerTurn], collar: float = 0.0) -> DerResult:
     from pyannote.metrics.diarization import DiarizationErrorRate
 
     metric = DiarizationErrorRate(collar=collar, skip_overlap=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "uem was approximated": the union of both extents is what we want
-        parts = metric(_annotation(reference), _annotation(hypothesis), detailed=True)
+    parts = metric(_annotation(reference), _annotation(hypothesis), uem=_extent(reference, hypothesis), detailed=True)
     return DerResult(
         der=parts["diarization error rate"],
         collar=collar,
@@ -101,30 +106,13 @@ def diarization_error_rate(reference: Sequence[SpeakerTurn], hypothesis: Sequenc
     )
 
 
-def read_rttm(path: str | Path, uri: str | None = None) -> list[SpeakerTurn]:
-    """SPEAKER lines of an RTTM file (optionally only those of one recording `uri`)."""
-    turns = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        fields = line.split()
-        if not fields or fields[0] != "SPEAKER":
-            continue
-        if len(fields) < 8:
-            raise InputError(f"{path}:{number}: not an RTTM SPEAKER line (needs 8+ fields)")
-        if uri is None or fields[1] == uri:
-            start, duration = float(fields[3]), float(fields[4])
-            turns.append(SpeakerTurn(start, start + duration, fields[7]))
-    return turns
-
-
 def cp_word_error_rate(reference: dict[str, str], hypothesis: dict[str, str]) -> CpWerResult:
     """Concatenated minimum-permutation WER (meeteval): each speaker's words against the best-matched speaker's."""
     from meeteval.wer import cp_word_error_rate as meeteval_cpwer
 
     ref = {s: normalize(t) for s, t in reference.items()}
     hyp = {s: normalize(t) for s, t in hypothesis.items()} or {"_": ""}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out = meeteval_cpwer(ref, hyp, reference_sort=False, hypothesis_sort=False)  # one text per speaker
+    out = meeteval_cpwer(ref, hyp, reference_sort=False, hypothesis_sort=False)  # one text per speaker
     return CpWerResult(out.error_rate, out.errors, out.length, out.missed_speaker, out.falarm_speaker, tuple(out.assignment))
 
 
@@ -163,7 +151,7 @@ def speaker_texts(transcript: Transcript) -> dict[str, str]:
     return texts
 
 
-def score(transcript: Transcript, reference: "Reference") -> Scores:
+def score(transcript: Transcript, reference: Reference) -> Scores:
     """Every metric the reference allows: WER (text), cpWER (text per speaker), DER (speaker times)."""
     wer = word_error_rate(reference.text, transcript.text) if reference.text is not None else None
     hyp_speakers = speaker_texts(transcript)

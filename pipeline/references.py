@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
-from .evaluate import read_rttm
 from .types import SpeakerTurn
 
 FORMATS = ".txt (plain text), .stm, .rttm, .json (podscribe output or samples' *.turns.json)"
@@ -52,8 +51,16 @@ def read_reference(path: str | Path) -> Reference:
         raise InputError(f"{path}: unknown reference format '{suffix}'; use {FORMATS}")
     try:
         return readers[suffix](path)
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, ValueError, TypeError) as err:
-        raise InputError(f"{path}: cannot read as a {suffix} reference ({type(err).__name__}: {err}); use {FORMATS}") from None
+    except InputError:
+        raise
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, IndexError, ValueError, TypeError, AttributeError) as err:
+        raise InputError(f"{path}: cannot read as a {suffix} reference ({_reason(err)}); use {FORMATS}") from None
+
+
+def _reason(err: Exception) -> str:
+    if isinstance(err, KeyError):
+        return f"missing field {err}"
+    return f"{type(err).__name__}: {str(err)[:160]}"
 
 
 def drop_furniture(lines: Sequence[str]) -> list[str]:
@@ -80,17 +87,40 @@ def _read_rttm(path: Path) -> Reference:
 
 def _read_stm(path: Path) -> Reference:
     turns, texts, words = [], {}, []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith(";;"):
             continue
         fields = line.split(maxsplit=5)
-        speaker, start, end = fields[2], float(fields[3]), float(fields[4])
+        if len(fields) < 5:
+            raise InputError(f"{path}:{number}: not an STM line (file channel speaker start end [text]); fix or remove the line")
+        try:
+            speaker, start, end = fields[2], float(fields[3]), float(fields[4])
+        except ValueError:
+            raise InputError(f"{path}:{number}: STM start/end are not numbers ({fields[3]!r}, {fields[4]!r}); fix the line") from None
         text = fields[5] if len(fields) > 5 else ""
         text = re.sub(r"^<[^>]*>\s*", "", text)  # optional <label> column
         turns.append(SpeakerTurn(start, end, speaker))
         texts[speaker] = f"{texts.get(speaker, '')} {text}".strip()
         words.append(text)
     return Reference(text=" ".join(words), speaker_texts=texts, turns=tuple(turns), source=str(path))
+
+
+def read_rttm(path: str | Path, uri: str | None = None) -> list[SpeakerTurn]:
+    """SPEAKER lines of an RTTM file (optionally only those of one recording `uri`)."""
+    turns = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        fields = line.split()
+        if not fields or fields[0] != "SPEAKER":
+            continue
+        if len(fields) < 8:
+            raise InputError(f"{path}:{number}: not an RTTM SPEAKER line (needs 8+ fields); fix or remove the line")
+        if uri is None or fields[1] == uri:
+            try:
+                start, duration = float(fields[3]), float(fields[4])
+            except ValueError:
+                raise InputError(f"{path}:{number}: RTTM onset/duration are not numbers ({fields[3]!r}, {fields[4]!r}); fix the line") from None
+            turns.append(SpeakerTurn(start, start + duration, fields[7]))
+    return turns
 
 
 def _read_json(path: Path) -> Reference:

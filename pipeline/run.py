@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -11,12 +12,12 @@ from typing import Any
 
 from . import __version__
 from .align import align
-from .asr import FasterWhisperTranscriber, Transcriber
+from .asr import FasterWhisperTranscriber, Transcriber, pick_device
 from .audio import load_audio
 from .batch import Job
 from .config import Options, as_dict
 from .diarize import Diarizer, make_diarizer
-from .errors import ConfigError, OutputError, PipelineError
+from .errors import ConfigError, ModelError, OutputError, PipelineError
 from .evaluate import score
 from .formats import WRITERS, render_all, write_files
 from .formats.json_format import dump_json
@@ -24,6 +25,7 @@ from .references import read_references
 from .report import render_report
 from .types import Audio, SpeakerHints, Transcript
 
+logger = logging.getLogger("podscribe")
 Log = Callable[[str], None]
 Progress = Callable[[str, float], None]  # (stage, fraction done 0..1): drives a progress bar on a terminal
 
@@ -53,8 +55,8 @@ class Engine:
         self.transcriber = transcriber or FasterWhisperTranscriber(options.asr)
         self.diarizer = diarizer
         if diarizer is None and options.diarization.enabled:
-            device = getattr(self.transcriber, "device", "cpu")
-            self.diarizer = make_diarizer(options.diarization, device=device)
+            # Each backend resolves `auto` itself: CTranslate2 and torch may not see the same GPUs.
+            self.diarizer = make_diarizer(options.diarization, device=options.asr.device)
 
     def transcribe(self, audio: Audio, job: Job | None = None, log: Log | None = None, progress: Progress | None = None) -> Transcript:
         job = job or Job(Path(audio.source))
@@ -84,7 +86,8 @@ class Engine:
         return {
             "tool": {"name": "podscribe", "version": __version__},
             "asr": {"backend": self.transcriber.name, **_versions("faster-whisper", "ctranslate2")},
-            "diarization": {"backend": self.diarizer.name, **_versions("pyannote.audio", "torch")} if self.diarizer else None,
+            "diarization": {"backend": self.diarizer.name, "device": getattr(self.diarizer, "device", None),
+                            **_versions("pyannote.audio", "torch")} if self.diarizer else None,
             "device": getattr(self.transcriber, "device", None),
             "compute_type": getattr(self.transcriber, "compute_type", None),
             "options": as_dict(self.options),
@@ -118,48 +121,91 @@ def output_stem(job: Job, directory: str | None) -> Path:
     return Path(directory) / sub / job.source.stem
 
 
-def outputs_fresh(source: Path, stem: Path, formats: Sequence[str]) -> bool:
-    """True when every output exists and is newer than the input: the file was already done."""
-    targets = [stem.with_name(f"{stem.name}.{fmt}") for fmt in formats if fmt != "rttm"]
-    try:
-        newest_input = source.stat().st_mtime
-        return all(t.exists() and t.stat().st_mtime >= newest_input for t in targets)
-    except OSError:
-        return False
+def output_path(stem: Path, extension: str) -> Path:
+    return stem.with_name(f"{stem.name}.{extension}")
 
 
-def precheck(job: Job, options: Options) -> FileReport | None:
-    """Skip a finished input, refuse one whose outputs would clobber older files; None: work to do.
+def expected_formats(options: Options) -> tuple[str, ...]:
+    """The formats a run will write: RTTM only when speakers are found."""
+    return tuple(f for f in options.output.formats if f != "rttm" or options.diarization.enabled)
 
-    Decided before any model work, so a resumed batch skips finished files in seconds.
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do with one input before any model work: a decided report, or the formats to write."""
+
+    report: FileReport | None = None
+    formats: tuple[str, ...] = ()
+
+
+def precheck(job: Job, options: Options) -> Plan:
+    """Skip a finished input; refuse one whose outputs would clobber older files; else list what to write.
+
+    Decided before any model work, so a resumed batch skips finished files in seconds. When some
+    outputs exist (newer than the input) and others are missing, e.g. a format asked for later,
+    only the missing ones are written and the existing ones are kept as they are.
     """
-    out = options.output
-    stem = output_stem(job, out.directory)
-    if out.overwrite:
-        return None
-    if outputs_fresh(job.source, stem, out.formats):
-        return FileReport(str(job.source), "skipped", error="outputs exist and are newer than the input (--overwrite to redo)")
-    stale = [p for p in (stem.with_name(f"{stem.name}.{f}") for f in out.formats) if p.exists()]
+    formats = expected_formats(options)
+    if options.output.overwrite:
+        return Plan(formats=formats)
+    stem = output_stem(job, options.output.directory)
+    source_time = job.source.stat().st_mtime if job.source.exists() else None
+    existing = {f: output_path(stem, f) for f in formats if output_path(stem, f).exists()}
+    stale = [path for path in existing.values() if source_time is not None and path.stat().st_mtime < source_time]
     if stale:
-        return FileReport(str(job.source), "failed", error=f"{stale[0]}: already exists and is older than the input; pass --overwrite to replace it")
-    return None
+        return Plan(FileReport(str(job.source), "failed", error=f"{stale[0]}: already exists and is older than the input; pass --overwrite to replace it"))
+    missing = tuple(f for f in formats if f not in existing)
+    if not missing and source_time is not None:
+        return Plan(FileReport(str(job.source), "skipped", error="outputs exist and are newer than the input (--overwrite to redo)"))
+    return Plan(formats=missing or formats)
 
 
 def process(get_engine: Callable[[], Engine], options: Options, job: Job, log: Log, progress: Progress | None = None) -> FileReport:
-    """One input, isolated: any PipelineError becomes a failed report, never an exception.
+    """One input, isolated: any exception while handling it becomes that file's failed report.
 
     Models load (through `get_engine`) only once an input has decoded, so a run whose inputs are
-    all finished or broken never pays for loading them.
+    all finished or broken never pays for loading them. A model that cannot load is not one file's
+    problem: that error stops the run (exit 2). Ctrl-C and SIGTERM (KeyboardInterrupt) pass through.
     """
-    decided = precheck(job, options)
-    if decided is not None:
-        return decided
     started = time.monotonic()
     try:
+        plan = precheck(job, options)
+        if plan.report is not None:
+            return plan.report
         audio = load_audio(job.source)
-    except PipelineError as err:
-        return FileReport(str(job.source), "failed", error=str(err))
-    return _transcribe_and_write(get_engine(), job, audio, started, log, progress)
+    except Exception as err:
+        return failed(job, err)
+    engine = get_engine()
+    try:
+        return _transcribe_and_write(engine, job, audio, plan.formats, started, log, progress)
+    except Exception as err:
+        return failed(job, err)
+
+
+def failed(job: Job, err: Exception) -> FileReport:
+    """The one line a user sees for a file that failed: what went wrong and, when known, the fix."""
+    if not isinstance(err, PipelineError):
+        logger.debug("%s: traceback", job.source, exc_info=err)
+    return FileReport(str(job.source), "failed", error=explain(err))
+
+
+def explain(err: Exception) -> str:
+    if isinstance(err, PipelineError):
+        return str(err)
+    detail = f"{type(err).__name__}: {_first_line(err)}"
+    if isinstance(err, MemoryError):
+        return f"out of memory ({detail}); close other programs, or use a smaller --model or --batch-size"
+    if "out of memory" in str(err).lower():  # torch.cuda.OutOfMemoryError, CTranslate2's "CUDA failed ... out of memory"
+        return f"GPU out of memory ({detail}); lower --batch-size, use a smaller --model, or --device cpu"
+    if isinstance(err, OSError):  # e.g. creating a sub-folder on a full or read-only disk
+        where = f"{err.filename}: " if err.filename else ""
+        return f"{where}{err.strerror or detail}; free disk space or fix permissions"
+    return f"unexpected error ({detail}); this is a bug: rerun with --debug for the traceback and report it"
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return (text.splitlines()[0][:300] if text else "no message")
 
 
 class _LazyEngine:
@@ -168,30 +214,33 @@ class _LazyEngine:
 
     def __call__(self) -> Engine:
         if self.engine is None:
-            self.engine = self.make(self.options)
+            try:
+                self.engine = self.make(self.options)
+            except PipelineError:
+                raise
+            except Exception as err:  # e.g. a CUDA runtime that fails to initialise
+                logger.debug("model loading: traceback", exc_info=err)
+                raise ModelError(f"models failed to load ({type(err).__name__}: {_first_line(err)}); rerun with --debug for the traceback") from err
         return self.engine
 
 
-def _transcribe_and_write(engine: Engine, job: Job, audio: Audio, started: float, log: Log, progress: Progress | None) -> FileReport:
+def _transcribe_and_write(
+    engine: Engine, job: Job, audio: Audio, formats: Sequence[str], started: float, log: Log, progress: Progress | None
+) -> FileReport:
     out = engine.options.output
     stem = output_stem(job, out.directory)
     metrics = None
-    try:
-        reference = read_references(job.references) if job.references else None
-        log(f"{job.source}: {audio.duration:.1f} s of audio decoded")
-        transcript = engine.transcribe(audio, job, log, progress)
-        files = render_all(transcript, [WRITERS[fmt]() for fmt in out.formats], stem)
-        if reference is not None:
-            scores = score(transcript, reference)
-            metrics = scores.to_dict()
-            files[stem.with_name(f"{stem.name}.metrics.json")] = dump_json(metrics)
-            files[stem.with_name(f"{stem.name}.report.html")] = render_report(transcript, reference, scores)
-        stem.parent.mkdir(parents=True, exist_ok=True)
-        written = write_files(files, overwrite=out.overwrite)
-    except PipelineError as err:
-        return FileReport(str(job.source), "failed", error=str(err))
-    except OSError as err:  # e.g. creating a sub-folder on a full or read-only disk
-        return FileReport(str(job.source), "failed", error=f"{stem.parent}: {err.strerror or err}; free disk space or fix permissions")
+    reference = read_references(job.references) if job.references else None
+    log(f"{job.source}: {audio.duration:.1f} s of audio decoded")
+    transcript = engine.transcribe(audio, job, log, progress)
+    files = render_all(transcript, [WRITERS[fmt]() for fmt in formats], stem)
+    if reference is not None:
+        scores = score(transcript, reference)
+        metrics = scores.to_dict()
+        files[output_path(stem, "metrics.json")] = dump_json(metrics)
+        files[output_path(stem, "report.html")] = render_report(transcript, reference, scores)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    written = write_files(files, overwrite=out.overwrite)
     wall = time.monotonic() - started
     return FileReport(str(job.source), "done", tuple(map(str, written)), duration=audio.duration, wall=wall, metrics=metrics)
 
@@ -210,6 +259,17 @@ def check_output_dir(directory: str | None) -> None:
         probe.unlink()
     except OSError as err:
         raise OutputError(f"{path}: output directory cannot be created or written ({err.strerror or err}); choose another --output-dir") from None
+
+
+def check_device(options: Options) -> None:
+    """`--device cuda` on a machine without usable CUDA fails here, before any file is touched."""
+    if options.asr.device != "cuda":
+        return
+    pick_device("cuda", options.asr.compute_type)
+    if options.diarization.enabled:
+        from .diarize.pyannote_backend import torch_device
+
+        torch_device("cuda")
 
 
 def check_collisions(jobs: Sequence[Job], directory: str | None) -> None:
@@ -235,6 +295,7 @@ def run(
     """
     check_output_dir(options.output.directory)
     check_collisions(jobs, options.output.directory)
+    check_device(options)
     get_engine = _LazyEngine(make_engine, options)  # a resumed run skips finished files in seconds
     reports = []
     for index, job in enumerate(jobs, start=1):

@@ -137,7 +137,7 @@ def test_scoring_only_cli_matches_in_memory_scores(tmp_path) -> None:
     again = CliRunner().invoke(score_app, [str(hyp), "-r", str(ref), "--json", str(tmp_path / "m.json")])
     assert again.exit_code == 2 and "already exists" in again.output
     missing = CliRunner().invoke(score_app, [str(tmp_path / "nope.json"), "-r", str(ref)])
-    assert missing.exit_code == 1 and "transcript not found" in missing.output
+    assert missing.exit_code == 2 and "transcript not found" in missing.output
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium not installed (apt-get install chromium)")

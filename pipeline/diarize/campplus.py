@@ -193,7 +193,7 @@ class CAMPPlus(nn.Module):
 
 def fbank(waveforms: torch.Tensor, sample_rate: int = 16_000) -> torch.Tensor:
     """(B, 1, N) float in [-1, 1] -> (B, T, 80) Kaldi fbank, mean-normalised per utterance."""
-    from .torchaudio_compat import import_torchaudio
+    from .compat import import_torchaudio
 
     kaldi = import_torchaudio().compliance.kaldi  # pure Python: needs no native library
 

@@ -9,9 +9,9 @@ import torch
 from ..errors import ModelError
 from ..models import package_dir
 from .campplus import EMBEDDING_DIM, CAMPPlus, fbank
-from .torchaudio_compat import import_torchaudio
+from .compat import import_pyannote_audio
 
-import_torchaudio()  # pyannote imports torchaudio, whose CUDA-built native library may not load here
+import_pyannote_audio()  # quietly, before the import below; this module loads only with the diarizer
 from pyannote.audio import Model  # noqa: E402
 
 CAMPPLUS_FILE = "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt"
@@ -51,8 +51,9 @@ class CamPlusPlusEmbedding(Model):
         return EMBEDDING_DIM
 
     def forward(self, waveforms: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
-        out = torch.full((waveforms.shape[0], EMBEDDING_DIM), float("nan"), device=waveforms.device)
-        keep = torch.arange(waveforms.shape[0]) if weights is None else torch.nonzero(weights.sum(-1) > 0).flatten()
+        device = waveforms.device
+        out = torch.full((waveforms.shape[0], EMBEDDING_DIM), float("nan"), device=device)
+        keep = torch.arange(waveforms.shape[0], device=device) if weights is None else torch.nonzero(weights.sum(-1) > 0).flatten()
         if keep.numel():
             features = fbank(waveforms[keep], self.audio.sample_rate)  # (b, T, 80)
             out[keep] = self.net(features, None if weights is None else weights[keep])

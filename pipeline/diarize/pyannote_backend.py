@@ -15,10 +15,10 @@ from typing import Any, Iterator
 
 from ..align import drop_minor_speakers, exclusive_view, relabel
 from ..config import DiarizationOptions
-from ..errors import ModelError
+from ..errors import ConfigError, ModelError
 from ..types import Audio, Diarization, SpeakerHints, SpeakerTurn
 from . import StepHook
-from .torchaudio_compat import import_torchaudio
+from .compat import import_pyannote_audio
 
 BUNDLED = "bundled"
 SEGMENTATION_WINDOW = 10.0  # seconds: segmentation-3.0's chunk length
@@ -32,9 +32,9 @@ class PyannoteDiarizer:
     def __init__(self, options: DiarizationOptions, device: str = "cpu") -> None:
         # pyannote reads this when first imported; set it before, never send usage metrics.
         os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
-        import_torchaudio()  # before pyannote, which imports torchaudio
+        import_pyannote_audio()  # before any other pyannote import: no torchaudio/torchcodec noise
         self.options = options
-        self.device = device
+        self.device = torch_device(device)
         self.name = f"pyannote:{options.model}"
         with _threads(options.threads):
             self._pipeline = self._load()
@@ -44,10 +44,10 @@ class PyannoteDiarizer:
             pipeline = bundled_pipeline(self.options)
         else:
             pipeline = _external_pipeline(self.options.model)
-        if self.device == "cuda":
+        if self.device != "cpu":
             import torch
 
-            pipeline.to(torch.device("cuda"))
+            pipeline.to(torch.device(self.device))
         return pipeline
 
     def diarize(self, audio: Audio, hints: SpeakerHints | None = None, hook: StepHook | None = None) -> Diarization:
@@ -73,6 +73,22 @@ class PyannoteDiarizer:
         if h.num_speakers is None and h.min_speakers is None:  # a count hint is the user's call
             found = drop_minor_speakers(found, MIN_SPEAKER_TOTAL)
         return relabel(found)
+
+
+def torch_device(requested: str) -> str:
+    """auto -> cuda when torch sees a GPU, else cpu; cuda without a CUDA build of torch is a usage error."""
+    if requested == "cpu":
+        return "cpu"
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if requested == "cuda":
+        raise ConfigError(
+            f"--device cuda: torch {torch.__version__} sees no CUDA device (a CPU build, or no GPU/driver visible); "
+            "use --device cpu, or install a CUDA build of torch"
+        )
+    return "cpu"
 
 
 def to_diarization(output: Any) -> Diarization:

@@ -17,10 +17,14 @@ from typing import Any, Callable
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pyannote.audio.pipelines import SpeakerDiarization
+from torch import nn
 from pyannote.core import SlidingWindowFeature
 
 from .campplus import fbank
+from .compat import import_pyannote_audio
+
+import_pyannote_audio()  # quietly, before the import below; this module loads only with the diarizer
+from pyannote.audio.pipelines import SpeakerDiarization  # noqa: E402
 
 BLOCK = 10.0  # seconds of audio per trunk pass
 MARGIN = 1.0  # seconds of context on each side, dropped after the pass
@@ -30,28 +34,51 @@ FRAME_STEP = 0.02  # seconds per trunk output frame: 10-ms fbank hop, time strid
 class SharedFramesDiarization(SpeakerDiarization):
     def get_embeddings(self, file: dict, binary_segmentations: SlidingWindowFeature, exclude_overlap: bool = False,
                        hook: Callable | None = None) -> np.ndarray:
-        net = self._embedding.model_.net  # CAMPPlus
+        net = self._embedding.model_.net  # CAMPPlus, on the pipeline's device
         sample_rate = self._embedding.sample_rate
-        frames = trunk_frames(net, file["waveform"][0], sample_rate, hook)  # (512, T)
+        frames = trunk_frames(net, file["waveform"][0], sample_rate, hook)  # (512, T) on the net's device
         masks = _embedding_masks(binary_segmentations, exclude_overlap, self._embedding.min_num_samples, sample_rate)
-        num_chunks, _, num_speakers = binary_segmentations.data.shape
-        out = np.full((num_chunks, num_speakers, net.xvector.dense.linear.out_channels), np.nan, dtype=np.float32)
-        with torch.inference_mode():
-            for c, (chunk, _) in enumerate(binary_segmentations):
-                lo = max(0, int(round(chunk.start / FRAME_STEP)))
-                hi = max(lo + 1, int(round(chunk.end / FRAME_STEP)))
-                window = _padded(frames, lo, hi)  # (512, t): a window past the end is zero-padded, as pyannote pads audio
-                active = [s for s in range(num_speakers) if masks[c, :, s].sum() > 0]
-                if not active:
-                    continue
-                weights = torch.from_numpy(masks[c][:, active].T.copy())  # (k, num_frames)
-                weights = F.interpolate(weights[:, None], size=window.shape[-1], mode="nearest")[:, 0]
-                out[c, active] = net.xvector.pool(window.expand(len(active), -1, -1), weights).numpy()
-        return out
+        spans = [_frame_span(chunk.start, chunk.end) for chunk, _ in binary_segmentations]
+        return pool_embeddings(net, frames, masks, spans).cpu().numpy()
+
+
+def device_of(net: nn.Module) -> torch.device:
+    return next(net.parameters()).device
+
+
+def pool_embeddings(net: Any, frames: torch.Tensor, masks: np.ndarray, spans: list[tuple[int, int]]) -> torch.Tensor:
+    """(chunks, speakers, 192) embeddings on the net's device: each (window, speaker) pair pooled
+    from the shared frames with that speaker's weights; NaN where the speaker is silent.
+
+    `masks` (chunks, frames, speakers) stay on the CPU: which speakers are active is decided there,
+    so the device never has to answer a data-dependent question.
+    """
+    device = device_of(net)
+    num_chunks, _, num_speakers = masks.shape
+    out = torch.full((num_chunks, num_speakers, net.xvector.dense.linear.out_channels), float("nan"), device=device)
+    with torch.inference_mode():
+        for c, (lo, hi) in enumerate(spans):
+            active = [s for s in range(num_speakers) if masks[c, :, s].sum() > 0]
+            if not active:
+                continue
+            window = _padded(frames, lo, hi)  # (1, 512, t): a window past the end is zero-padded, as pyannote pads audio
+            weights = torch.from_numpy(masks[c][:, active].T.copy()).to(device)  # (k, num_frames)
+            weights = F.interpolate(weights[:, None], size=window.shape[-1], mode="nearest")[:, 0]
+            out[c, active] = net.xvector.pool(window.expand(len(active), -1, -1), weights)
+    return out
+
+
+def _frame_span(start: float, end: float) -> tuple[int, int]:
+    lo = max(0, int(round(start / FRAME_STEP)))
+    return lo, max(lo + 1, int(round(end / FRAME_STEP)))
 
 
 def trunk_frames(net: Any, waveform: torch.Tensor, sample_rate: int, hook: Callable | None = None) -> torch.Tensor:
-    """CAM++ frame features (512, T) for the whole waveform (n,), block by block with context margins."""
+    """CAM++ frame features (512, T) for the whole waveform (n,), block by block with context margins.
+
+    The waveform may live on the CPU; each block is moved to the net's device, and so is the result.
+    """
+    device = device_of(net)
     total = waveform.shape[-1]
     block, margin = int(BLOCK * sample_rate), int(MARGIN * sample_rate)
     per_frame = int(FRAME_STEP * sample_rate)
@@ -63,7 +90,7 @@ def trunk_frames(net: Any, waveform: torch.Tensor, sample_rate: int, hook: Calla
         for i in range(count):
             start, end = i * block, min(total, (i + 1) * block)
             lo, hi = max(0, start - margin), min(total, end + margin)
-            segment = waveform[lo:hi]
+            segment = waveform[lo:hi].to(device)
             if segment.shape[-1] < int(0.1 * sample_rate):  # too short for the network: pad with silence
                 segment = F.pad(segment, (0, int(0.1 * sample_rate) - segment.shape[-1]))
             feats = net.xvector.frames(net.head(fbank(segment[None, None], sample_rate).transpose(1, 2).unsqueeze(1)))[0]

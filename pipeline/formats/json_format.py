@@ -63,9 +63,21 @@ def _r(seconds: float) -> float:
 
 def read_transcript(path: str | Path) -> Transcript:
     """Rebuild a Transcript from our JSON output (for scoring saved outputs without the models)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    if data.get("schema_version") != SCHEMA_VERSION:
-        raise InputError(f"{path}: not a podscribe JSON transcript (schema_version {data.get('schema_version')!r}, expected {SCHEMA_VERSION})")
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(f"{path}: not a podscribe JSON transcript ({type(err).__name__}: {err}); pass the .json that transcribe wrote") from None
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        version = data.get("schema_version") if isinstance(data, dict) else None
+        raise InputError(f"{path}: not a podscribe JSON transcript (schema_version {version!r}, expected {SCHEMA_VERSION})")
+    try:
+        return _transcript(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        field = f"missing field {err}" if isinstance(err, KeyError) else f"{type(err).__name__}: {err}"
+        raise InputError(f"{path}: damaged podscribe JSON transcript ({field}); rerun transcribe to write it again") from None
+
+
+def _transcript(data: dict[str, Any]) -> Transcript:
     utterances = tuple(
         Utterance(u["start"], u["end"], u["text"], tuple(Word(w["start"], w["end"], w["text"], w["probability"], w["speaker"]) for w in u["words"]), u["speaker"])
         for u in data["utterances"]
