@@ -100,8 +100,11 @@ def _setup_logging(debug: bool) -> None:
     """The `podscribe` logger carries diagnostics (tracebacks, library notes), shown with --debug only."""
     logger = logging.getLogger("podscribe")
     logger.setLevel(logging.DEBUG if debug else logging.WARNING)
-    if debug and not logger.handlers:
+    for old in [h for h in logger.handlers if h.get_name() == "podscribe-cli"]:
+        logger.removeHandler(old)  # a second call in one process (tests) must not print twice
+    if debug:
         handler = logging.StreamHandler(sys.stderr)
+        handler.set_name("podscribe-cli")
         handler.setFormatter(logging.Formatter("debug: %(message)s"))
         logger.addHandler(handler)
 

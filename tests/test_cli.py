@@ -107,3 +107,84 @@ def test_interrupt_exits_130_and_leaves_no_partial_output(fake, monkeypatch, epi
         cli.main()
     assert exit_info.value.code == 130
     assert sorted(p.name for p in episode.parent.iterdir()) == ["my episode.flac"]
+
+
+class RaisingTranscriber(FakeTranscriber):
+    """Raises `error` for inputs whose name contains `marker`; transcribes the others."""
+
+    def __init__(self, marker: str, error: Exception) -> None:
+        super().__init__()
+        self.marker, self.error = marker, error
+
+    def transcribe(self, audio, language=None, progress=None):
+        if self.marker in audio.source:
+            raise self.error
+        return super().transcribe(audio, language, progress)
+
+
+def _raising(monkeypatch, marker: str, error: Exception) -> None:
+    asr = RaisingTranscriber(marker, error)
+    monkeypatch.setattr(cli, "_engine_factory", lambda options: Engine(options, transcriber=asr, diarizer=FakeDiarizer()))
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (ValueError("boom in a backend"), "unexpected error (ValueError: boom in a backend); this is a bug: rerun with --debug"),
+        (RuntimeError("CUDA failed with error out of memory"), "GPU out of memory (RuntimeError: CUDA failed with error out of memory); lower --batch-size"),
+        (MemoryError(), "out of memory (MemoryError: no message); close other programs"),
+    ],
+)
+def test_any_exception_is_that_files_failure(monkeypatch, episode, tmp_path, error, message) -> None:
+    bad = tmp_path / "bad.flac"
+    shutil.copy(DATA / "jfk.flac", bad)
+    _raising(monkeypatch, "bad", error)
+    result = invoke(bad, episode, "-o", tmp_path / "o")
+    assert result.exit_code == 1, result.output
+    assert f"{bad}: failed: {message}" in result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in (tmp_path / "o").iterdir() if p.name.startswith("bad")) == []
+    assert (tmp_path / "o" / "my episode.txt").exists(), "the other file went on"
+
+
+def test_debug_prints_the_traceback(monkeypatch, episode, tmp_path, capfd) -> None:
+    _raising(monkeypatch, "episode", ValueError("boom"))
+    result = invoke(episode, "-o", tmp_path / "o", "--debug")
+    assert result.exit_code == 1
+    logged = result.output + capfd.readouterr().err
+    assert "Traceback (most recent call last)" in logged and "ValueError: boom" in logged
+
+
+def test_model_that_fails_to_load_exits_2(monkeypatch, episode, tmp_path) -> None:
+    def broken(options):
+        raise RuntimeError("CUDA driver initialisation failed")
+
+    monkeypatch.setattr(cli, "_engine_factory", broken)
+    result = invoke(episode, "-o", tmp_path / "o")
+    assert result.exit_code == 2
+    assert "error: models failed to load (RuntimeError: CUDA driver initialisation failed)" in result.output
+
+
+def test_rttm_only_into_a_new_folder_is_done_not_skipped(fake, episode, tmp_path) -> None:
+    out = tmp_path / "new_dir"
+    result = invoke(episode, "-f", "rttm", "-o", out)
+    assert result.exit_code == 0 and "skipped" not in result.output, result.output
+    assert [p.name for p in out.iterdir()] == ["my episode.rttm"]
+    assert "skipped" in invoke(episode, "-f", "rttm", "-o", out).output
+
+
+def test_rttm_without_speakers_is_a_usage_error(fake, episode) -> None:
+    result = invoke(episode, "-f", "rttm", "--no-diarize")
+    assert result.exit_code == 2 and "rttm holds speakers only" in result.output
+
+
+def test_one_more_format_later_writes_only_the_missing_one(fake, episode, tmp_path) -> None:
+    out = tmp_path / "o"
+    assert invoke(episode, "-f", "txt", "-o", out).exit_code == 0
+    txt = out / "my episode.txt"
+    txt.write_text("my edited transcript\n")  # the user's edits stay
+    result = invoke(episode, "-f", "txt,srt", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "older than the input" not in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["my episode.srt", "my episode.txt"]
+    assert txt.read_text() == "my edited transcript\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -140,8 +141,60 @@ def test_scoring_only_cli_matches_in_memory_scores(tmp_path) -> None:
     assert missing.exit_code == 2 and "transcript not found" in missing.output
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium not installed (apt-get install chromium)")
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("hyp.json", '{"schema_version": 1, "utterances": [', "hyp.json: not a podscribe JSON transcript (JSONDecodeError"),
+        ("hyp.json", '[1, 2, 3]', "hyp.json: not a podscribe JSON transcript (schema_version None"),
+        ("hyp.json", '{"schema_version": 1, "source": "x"}', "hyp.json: damaged podscribe JSON transcript (missing field 'utterances')"),
+        ("ref.stm", "ep 1 A 0.0\n", "ref.stm:1: not an STM line"),
+        ("ref.stm", "ep 1 A zero 1.0 hello\n", "ref.stm:1: STM start/end are not numbers"),
+        ("ref.rttm", "SPEAKER ep 1 0.5\n", "ref.rttm:1: not an RTTM SPEAKER line (needs 8+ fields)"),
+        ("ref.rttm", "SPEAKER ep 1 start 1.0 <NA> <NA> A <NA> <NA>\n", "ref.rttm:1: RTTM onset/duration are not numbers"),
+        ("ref.json", '{"turns": [{"start": 0, "speaker": "A", "text": "hi"}]}', "ref.json: cannot read as a .json reference (missing field 'end')"),
+        ("ref.txt", b"\xff\xfe\x00bad", "ref.txt: cannot read as a .txt reference (UnicodeDecodeError"),
+    ],
+)
+def test_score_cli_malformed_input_one_line_exit_2(tmp_path, name, content, message) -> None:
+    hyp, ref = tmp_path / "hyp.json", tmp_path / "ref.txt"
+    hyp.write_text(WRITERS["json"]().render(make_transcript()))
+    ref.write_text("Welcome to the show.")
+    bad = tmp_path / name
+    bad.write_bytes(content) if isinstance(content, bytes) else bad.write_text(content)
+    target_ref = bad if name.startswith("ref") else ref
+    result = CliRunner().invoke(score_app, [str(hyp), "-r", str(target_ref)])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {tmp_path / name}") and message.split(": ", 1)[1] in lines[0], lines
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_der_and_cpwer_raise_no_warnings() -> None:
+    import warnings
+
+    ref = [SpeakerTurn(0.0, 2.0, "A"), SpeakerTurn(2.0, 4.0, "B")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test: nothing is hidden any more
+        der = diarization_error_rate(ref, [SpeakerTurn(0.5, 4.0, "x")], collar=0.0)
+        cp = cp_word_error_rate({"A": "hello there", "B": "yes"}, {"x": "hello there yes"})
+    assert der.der == pytest.approx((0.5 + 1.5) / 4.0) and der.total == 4.0  # 0.5 s missed, A confused
+    assert cp.cpwer == pytest.approx(2 / 3)
+
+
+def test_der_scores_the_union_of_both_extents() -> None:
+    """Hypothesis speech before the reference starts is false alarm, as pyannote's own guess would count it."""
+    result = diarization_error_rate([SpeakerTurn(2.0, 4.0, "A")], [SpeakerTurn(0.0, 4.0, "x")], collar=0.0)
+    assert result.false_alarm == pytest.approx(2.0) and result.der == pytest.approx(1.0)
+
+
+CHROMIUM = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium not installed (apt-get install chromium; .ci/run installs it)")
 def test_report_renders_in_headless_chromium(tmp_path) -> None:
+    from PIL import Image
+
     transcript = make_transcript()
     ref_path = tmp_path / "ref.json"
     ref_path.write_text(WRITERS["json"]().render(transcript))
@@ -149,10 +202,16 @@ def test_report_renders_in_headless_chromium(tmp_path) -> None:
     page = tmp_path / "report.html"
     page.write_text(render_report(transcript, reference, score(transcript, reference)))
     shot = tmp_path / "shot.png"
-    subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1100,900", f"--screenshot={shot}", page.as_uri()],
-        check=True, capture_output=True, timeout=120,
-    )
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+    profile = f"--user-data-dir={tmp_path / 'profile'}"
+    subprocess.run([*CHROMIUM, profile, "--window-size=1100,900", f"--screenshot={shot}", page.as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    image = Image.open(shot).convert("L")
+    assert image.size == (1100, 900)
+    dark = sum(image.histogram()[:128]) / (image.size[0] * image.size[1])
+    assert 0.005 < dark < 0.5, f"screenshot looks blank or broken: {dark:.1%} dark pixels"
+    colours = Image.open(shot).convert("RGB").getcolors(maxcolors=1 << 20) or []
+    assert len(colours) > 50, "text, table and timeline colours are drawn"
+    dom = subprocess.run([*CHROMIUM, profile, "--dump-dom", page.as_uri()], check=True, capture_output=True, text=True, timeout=120).stdout
+    metrics = re.search(r"<h2>Metrics</h2>\s*<table>(.*?)</table>", dom, re.S)
+    assert metrics, "the metrics table is in the rendered page"
+    assert re.search(r"<td>WER</td>\s*<td>0\.00%</td>", metrics.group(1)) and "<td>DER collar 0.5</td>" in metrics.group(1)
