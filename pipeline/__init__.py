@@ -8,9 +8,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .audio import load_audio  # noqa: E402
-from .config import Options  # noqa: E402
-from .config import load as load_options  # noqa: E402
-from .run import Engine, FileReport, run  # noqa: E402
+from .audio import load_audio
+from .config import Options
+from .config import load as load_options
+from .run import Engine, FileReport, run
 
 __all__ = ["Engine", "FileReport", "Options", "__version__", "load_audio", "load_options", "run"]

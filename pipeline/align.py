@@ -110,7 +110,7 @@ def exclusive_view(turns: Sequence[SpeakerTurn]) -> tuple[SpeakerTurn, ...]:
     """One speaker at a time: where turns overlap, the speaker who started later holds the floor."""
     points = sorted({t.start for t in turns} | {t.end for t in turns})
     pieces: list[SpeakerTurn] = []
-    for lo, hi in zip(points, points[1:]):
+    for lo, hi in zip(points, points[1:], strict=False):
         active = [t for t in turns if t.start < hi and t.end > lo]
         if not active:
             continue

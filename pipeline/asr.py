@@ -25,7 +25,10 @@ def pick_device(device: str, compute_type: str, gpus: Callable[[], int] | None =
     if device != "cpu":
         count = (gpus or _cuda_device_count)()
         if device == "cuda" and count == 0:
-            raise ConfigError("--device cuda: CTranslate2 sees no CUDA device (no GPU, driver or CUDA 12 runtime visible); use --device cpu or auto")
+            raise ConfigError(
+                "--device cuda: CTranslate2 sees no CUDA device (no GPU, driver or CUDA 12 runtime "
+                "visible); use --device cpu or auto"
+            )
         device = "cuda" if count > 0 else "cpu"
     if compute_type == "auto":
         compute_type = "float16" if device == "cuda" else "int8"
@@ -109,7 +112,12 @@ def _collect(segments: Iterable[Any], progress: Progress | None) -> Iterable[Seg
 
 def _explain_load_error(name: str, err: Exception) -> str:
     text = str(err)
-    if "Invalid model size" in text or "Repository Not Found" in text or "offline" in text.lower() or "connect" in text.lower():
+    if (
+        "Invalid model size" in text
+        or "Repository Not Found" in text
+        or "offline" in text.lower()
+        or "connect" in text.lower()
+    ):
         return (
             f"model '{name}' is not bundled and could not be fetched ({type(err).__name__}); "
             "use --model base or tiny.en (offline), a local CTranslate2 directory, or a hub name while online"

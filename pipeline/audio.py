@@ -14,6 +14,7 @@ import numpy as np
 from .errors import InputError
 from .types import SAMPLE_RATE, Audio
 
+
 @lru_cache(maxsize=1)
 def ffmpeg_binary() -> str:
     """The system ffmpeg if there is one, else the binary shipped by the imageio-ffmpeg wheel."""
@@ -25,7 +26,9 @@ def ffmpeg_binary() -> str:
 
         return imageio_ffmpeg.get_ffmpeg_exe()
     except (ImportError, RuntimeError):
-        raise InputError("ffmpeg not found: install it (apt-get install ffmpeg) or `pip install imageio-ffmpeg`") from None
+        raise InputError(
+            "ffmpeg not found: install it (apt-get install ffmpeg) or `pip install imageio-ffmpeg`"
+        ) from None
 
 
 def check_input(path: Path) -> None:
@@ -33,7 +36,9 @@ def check_input(path: Path) -> None:
     if not path.exists():
         raise InputError(f"{path}: file not found; check the path")
     if path.is_dir():
-        raise InputError(f"{path}: is a directory with no audio or video files inside; pass media files or a folder that has some")
+        raise InputError(
+            f"{path}: is a directory with no audio or video files inside; pass media files or a folder that has some"
+        )
     if path.stat().st_size == 0:
         raise InputError(f"{path}: file is empty (0 bytes); re-export or re-download it")
     if not os.access(path, os.R_OK):
@@ -75,7 +80,15 @@ def _explain(path: Path, stderr: str) -> str:
     detail = lines[-1] if lines else "ffmpeg failed"
     if any("matches no streams" in ln or "does not contain any stream" in ln for ln in lines):
         return f"{path}: has no audio stream; pass a file with an audio track"
-    unreadable = ("Invalid data found", "Invalid argument", "Failed to read frame size", "could not find codec parameters")
+    unreadable = (
+        "Invalid data found",
+        "Invalid argument",
+        "Failed to read frame size",
+        "could not find codec parameters",
+    )
     if any(marker in ln for ln in lines for marker in unreadable):
-        return f"{path}: not a media file ffmpeg can read ({detail}); check it is audio/video and not truncated or mislabelled"
+        return (
+            f"{path}: not a media file ffmpeg can read ({detail}); check it is audio/video and not "
+            "truncated or mislabelled"
+        )
     return f"{path}: ffmpeg could not decode it ({detail}); check the file plays in a media player"

@@ -20,7 +20,30 @@ from typing import Any
 from .errors import ConfigError
 
 MEDIA_EXTENSIONS = frozenset(
-    ".mp3 .m4a .m4b .aac .wav .flac .ogg .oga .opus .wma .aiff .aif .amr .mp4 .m4v .mkv .webm .mov .avi .mpg .mpeg .ts".split()
+    [
+        ".mp3",
+        ".m4a",
+        ".m4b",
+        ".aac",
+        ".wav",
+        ".flac",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".wma",
+        ".aiff",
+        ".aif",
+        ".amr",
+        ".mp4",
+        ".m4v",
+        ".mkv",
+        ".webm",
+        ".mov",
+        ".avi",
+        ".mpg",
+        ".mpeg",
+        ".ts",
+    ]
 )
 MANIFEST_KEYS = ("path", "reference", "num_speakers", "min_speakers", "max_speakers", "language")
 
@@ -52,7 +75,11 @@ def expand_inputs(inputs: Sequence[str | Path]) -> list[Job]:
 
 
 def _media_in(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS and not p.name.startswith("."))
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS and not p.name.startswith(".")
+    )
 
 
 def read_manifest(path: Path) -> list[Job]:
@@ -63,7 +90,13 @@ def read_manifest(path: Path) -> list[Job]:
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: manifest is not UTF-8 text") from None
     suffix = path.suffix.lower()
-    rows = _csv_rows(text) if suffix == ".csv" else _jsonl_rows(text, path) if suffix in (".jsonl", ".ndjson") else _lines(text)
+    rows = (
+        _csv_rows(text)
+        if suffix == ".csv"
+        else _jsonl_rows(text, path)
+        if suffix in (".jsonl", ".ndjson")
+        else _lines(text)
+    )
     return [_job(row, path, number) for number, row in rows]
 
 

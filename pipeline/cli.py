@@ -9,9 +9,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -28,7 +28,7 @@ from .run import Engine, FileReport, run
 app = typer.Typer(add_completion=False, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]})
 
 
-class Device(str, Enum):
+class Device(StrEnum):
     auto = "auto"
     cpu = "cpu"
     cuda = "cuda"
@@ -41,32 +41,121 @@ EVAL = "Scoring"
 BATCH = "Batch"
 
 
-@app.command(help="Transcribe audio/video files into speaker-labelled transcripts (txt, json, srt, vtt, rttm).\n\n"
-             "Exit codes: 0 all done or skipped, 1 some input failed (others still written), "
-             "2 bad option/config/model/output location, 130 interrupted.")
+@app.command(
+    help="Transcribe audio/video files into speaker-labelled transcripts (txt, json, srt, vtt, rttm).\n\n"
+    "Exit codes: 0 all done or skipped, 1 some input failed (others still written), "
+    "2 bad option/config/model/output location, 130 interrupted."
+)
 def transcribe(
-    files: Annotated[Optional[list[str]], typer.Argument(help="Audio/video files (anything ffmpeg reads), folders (searched recursively) or quoted globs. A name starting with '-' needs './' or a preceding '--'.", show_default=False)] = None,
-    manifest: Annotated[Optional[Path], typer.Option(help="Batch list: one path per line, or CSV/JSONL with path, reference, num_speakers, min_speakers, max_speakers, language.", rich_help_panel=BATCH)] = None,
-    summary_path: Annotated[Optional[Path], typer.Option("--summary", help="Write a JSON summary of the run here (default with several inputs: <output-dir>/transcribe-summary.json).", rich_help_panel=BATCH)] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", help="TOML file (see configs/); flags override it.")] = None,
-    model: Annotated[Optional[str], typer.Option(help="Whisper model: base or tiny.en (bundled, offline), a CTranslate2 directory, or a hub name. [default: base]", rich_help_panel=ASR)] = None,
-    device: Annotated[Optional[Device], typer.Option(help="auto picks cuda when a GPU is visible. [default: auto]", rich_help_panel=ASR)] = None,
-    compute_type: Annotated[Optional[str], typer.Option(help="int8 (cpu default), float16 (cuda default), float32... [default: auto]", rich_help_panel=ASR)] = None,
-    language: Annotated[Optional[str], typer.Option(help="Language code such as en; default: detect.", rich_help_panel=ASR)] = None,
-    batch_size: Annotated[Optional[int], typer.Option(help="Batched inference over VAD chunks; 1 = sequential. [default: 8]", rich_help_panel=ASR)] = None,
-    beam_size: Annotated[Optional[int], typer.Option(help="Beam width. [default: 5]", rich_help_panel=ASR)] = None,
-    initial_prompt: Annotated[Optional[str], typer.Option(help="Text that primes spelling and style.", rich_help_panel=ASR)] = None,
-    hotwords: Annotated[Optional[str], typer.Option(help="Names and terms to favour.", rich_help_panel=ASR)] = None,
-    diarize: Annotated[Optional[bool], typer.Option("--diarize/--no-diarize", help="Label speakers. [default: diarize]", rich_help_panel=SPK)] = None,
-    diarization_model: Annotated[Optional[str], typer.Option(help="bundled (offline), a hub pipeline name (needs HF_TOKEN), or a local pipeline directory. [default: bundled]", rich_help_panel=SPK)] = None,
-    num_speakers: Annotated[Optional[int], typer.Option(help="Exact number of speakers, when known.", rich_help_panel=SPK)] = None,
-    min_speakers: Annotated[Optional[int], typer.Option(help="At least this many speakers.", rich_help_panel=SPK)] = None,
-    max_speakers: Annotated[Optional[int], typer.Option(help="At most this many speakers.", rich_help_panel=SPK)] = None,
-    output_dir: Annotated[Optional[str], typer.Option("--output-dir", "-o", help="Where outputs go; default: beside each input.", rich_help_panel=OUT)] = None,
-    output_format: Annotated[Optional[str], typer.Option("--output-format", "-f", help=f"Comma-separated: {','.join(OUTPUT_FORMATS)} or all. [default: all]", rich_help_panel=OUT)] = None,
-    overwrite: Annotated[Optional[bool], typer.Option("--overwrite", help="Replace existing outputs (otherwise an input whose outputs exist is skipped).", rich_help_panel=OUT)] = None,
-    reference: Annotated[Optional[list[Path]], typer.Option("--reference", "-r", help="Score against this reference (txt, stm, rttm, json; repeat to combine text and speaker times). Writes <name>.metrics.json and <name>.report.html.", rich_help_panel=EVAL)] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Also print tracebacks of failures and library diagnostics.")] = False,
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Audio/video files (anything ffmpeg reads), folders (searched recursively) or quoted "
+            "globs. A name starting with '-' needs './' or a preceding '--'.",
+            show_default=False,
+        ),
+    ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            help="Batch list: one path per line, or CSV/JSONL with path, reference, num_speakers, "
+            "min_speakers, max_speakers, language.",
+            rich_help_panel=BATCH,
+        ),
+    ] = None,
+    summary_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary",
+            help="Write a JSON summary of the run here (default with several inputs: "
+            "<output-dir>/transcribe-summary.json).",
+            rich_help_panel=BATCH,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="TOML file (see configs/); flags override it.")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Whisper model: base or tiny.en (bundled, offline), a CTranslate2 directory, or a hub "
+            "name. [default: base]",
+            rich_help_panel=ASR,
+        ),
+    ] = None,
+    device: Annotated[
+        Device | None,
+        typer.Option(help="auto picks cuda when a GPU is visible. [default: auto]", rich_help_panel=ASR),
+    ] = None,
+    compute_type: Annotated[
+        str | None,
+        typer.Option(
+            help="int8 (cpu default), float16 (cuda default), float32... [default: auto]", rich_help_panel=ASR
+        ),
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option(help="Language code such as en; default: detect.", rich_help_panel=ASR)
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(help="Batched inference over VAD chunks; 1 = sequential. [default: 8]", rich_help_panel=ASR),
+    ] = None,
+    beam_size: Annotated[int | None, typer.Option(help="Beam width. [default: 5]", rich_help_panel=ASR)] = None,
+    initial_prompt: Annotated[
+        str | None, typer.Option(help="Text that primes spelling and style.", rich_help_panel=ASR)
+    ] = None,
+    hotwords: Annotated[str | None, typer.Option(help="Names and terms to favour.", rich_help_panel=ASR)] = None,
+    diarize: Annotated[
+        bool | None,
+        typer.Option("--diarize/--no-diarize", help="Label speakers. [default: diarize]", rich_help_panel=SPK),
+    ] = None,
+    diarization_model: Annotated[
+        str | None,
+        typer.Option(
+            help="bundled (offline), a hub pipeline name (needs HF_TOKEN), or a local pipeline directory. "
+            "[default: bundled]",
+            rich_help_panel=SPK,
+        ),
+    ] = None,
+    num_speakers: Annotated[
+        int | None, typer.Option(help="Exact number of speakers, when known.", rich_help_panel=SPK)
+    ] = None,
+    min_speakers: Annotated[int | None, typer.Option(help="At least this many speakers.", rich_help_panel=SPK)] = None,
+    max_speakers: Annotated[int | None, typer.Option(help="At most this many speakers.", rich_help_panel=SPK)] = None,
+    output_dir: Annotated[
+        str | None,
+        typer.Option("--output-dir", "-o", help="Where outputs go; default: beside each input.", rich_help_panel=OUT),
+    ] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--output-format",
+            "-f",
+            help=f"Comma-separated: {','.join(OUTPUT_FORMATS)} or all. [default: all]",
+            rich_help_panel=OUT,
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool | None,
+        typer.Option(
+            "--overwrite",
+            help="Replace existing outputs (otherwise an input whose outputs exist is skipped).",
+            rich_help_panel=OUT,
+        ),
+    ] = None,
+    reference: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--reference",
+            "-r",
+            help="Score against this reference (txt, stm, rttm, json; repeat to combine text and speaker "
+            "times). Writes <name>.metrics.json and <name>.report.html.",
+            rich_help_panel=EVAL,
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Also print tracebacks of failures and library diagnostics.")
+    ] = False,
 ) -> None:
     _setup_logging(debug)
     formats = _formats(output_format)
@@ -75,10 +164,23 @@ def transcribe(
         jobs = _jobs(files or [], manifest, reference or [])
         options = load(
             config,
-            asr=dict(model=model, device=device.value if device else None, compute_type=compute_type, language=language,
-                     batch_size=batch_size, beam_size=beam_size, initial_prompt=initial_prompt, hotwords=hotwords),
-            diarization=dict(enabled=diarize, model=diarization_model, num_speakers=num_speakers,
-                             min_speakers=min_speakers, max_speakers=max_speakers),
+            asr=dict(
+                model=model,
+                device=device.value if device else None,
+                compute_type=compute_type,
+                language=language,
+                batch_size=batch_size,
+                beam_size=beam_size,
+                initial_prompt=initial_prompt,
+                hotwords=hotwords,
+            ),
+            diarization=dict(
+                enabled=diarize,
+                model=diarization_model,
+                num_speakers=num_speakers,
+                min_speakers=min_speakers,
+                max_speakers=max_speakers,
+            ),
             output=dict(directory=output_dir, formats=formats, overwrite=overwrite),
         )
         with _progress() as progress:
@@ -171,8 +273,14 @@ def _progress() -> Iterator[Callable[[str, float], None] | None]:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                   TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
     tasks: dict[str, Any] = {}
 
     def update(stage: str, fraction: float) -> None:
@@ -188,16 +296,23 @@ def _progress() -> Iterator[Callable[[str, float], None] | None]:
             _console = None
 
 
-score_app = typer.Typer(add_completion=False, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]})
+score_app = typer.Typer(
+    add_completion=False, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]}
+)
 
 
-@score_app.command(help="Score saved outputs (a podscribe .json) against a reference without re-running any model.\n\n"
-                   "Exit codes: 0 scored, 2 missing or malformed transcript or reference, or outputs not writable.")
+@score_app.command(
+    help="Score saved outputs (a podscribe .json) against a reference without re-running any model.\n\n"
+    "Exit codes: 0 scored, 2 missing or malformed transcript or reference, or outputs not writable."
+)
 def score_command(
     transcript: Annotated[Path, typer.Argument(help="A podscribe JSON output.", show_default=False)],
-    reference: Annotated[list[Path], typer.Option("--reference", "-r", help="Reference file(s): txt, stm, rttm, json; repeat to combine.")],
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the metrics as JSON here.")] = None,
-    html_out: Annotated[Optional[Path], typer.Option("--html", help="Write the HTML report here.")] = None,
+    reference: Annotated[
+        list[Path],
+        typer.Option("--reference", "-r", help="Reference file(s): txt, stm, rttm, json; repeat to combine."),
+    ],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the metrics as JSON here.")] = None,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Write the HTML report here.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing --json/--html files.")] = False,
 ) -> None:
     try:
@@ -214,8 +329,10 @@ def score_command(
         _log(f"error: {err}")
         raise typer.Exit(EXIT_USAGE) from None
     except Exception as err:  # values of the wrong type deep inside a file that parsed
-        _log(f"error: {transcript} / {', '.join(map(str, reference))}: cannot be scored ({type(err).__name__}: {err}); "
-             "check that both are well-formed (transcribe-score --help lists the formats)")
+        _log(
+            f"error: {transcript} / {', '.join(map(str, reference))}: cannot be scored ({type(err).__name__}: {err}); "
+            "check that both are well-formed (transcribe-score --help lists the formats)"
+        )
         raise typer.Exit(EXIT_USAGE) from None
     print(table(scores))
 

@@ -83,7 +83,9 @@ def read_toml(path: Path) -> dict[str, dict[str, Any]]:
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found; pass an existing TOML file to --config") from None
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML ({err}); fix the syntax or compare with configs/default.toml") from None
+        raise ConfigError(
+            f"{path}: not valid TOML ({err}); fix the syntax or compare with configs/default.toml"
+        ) from None
 
 
 def from_dict(data: dict[str, Any], origin: str = "options") -> Options:
@@ -138,14 +140,22 @@ def validate(opts: Options) -> None:
         value = getattr(d, name)
         _check(value is None or value >= 1, f"{name.replace('_', '-')} must be 1 or more, got {value}")
     if d.min_speakers and d.max_speakers:
-        _check(d.min_speakers <= d.max_speakers, f"min-speakers ({d.min_speakers}) is greater than max-speakers ({d.max_speakers})")
+        _check(
+            d.min_speakers <= d.max_speakers,
+            f"min-speakers ({d.min_speakers}) is greater than max-speakers ({d.max_speakers})",
+        )
     _check(0.0 < d.threshold < 2.0, f"diarization threshold must be in (0, 2), got {d.threshold}")
     _check(0.05 <= d.window_step <= 1.0, f"window-step must be in [0.05, 1], got {d.window_step}")
     _check(d.threads >= 1, f"diarization threads must be 1 or more, got {d.threads}")
     unknown = [f for f in o.formats if f not in OUTPUT_FORMATS]
-    _check(not unknown, f"unknown output format(s) {', '.join(unknown)}; choose from {', '.join(OUTPUT_FORMATS)} or all")
+    _check(
+        not unknown, f"unknown output format(s) {', '.join(unknown)}; choose from {', '.join(OUTPUT_FORMATS)} or all"
+    )
     _check(bool(o.formats), "at least one output format is needed")
-    _check(d.enabled or set(o.formats) != {"rttm"}, "output format rttm holds speakers only: drop --no-diarize or add another format")
+    _check(
+        d.enabled or set(o.formats) != {"rttm"},
+        "output format rttm holds speakers only: drop --no-diarize or add another format",
+    )
 
 
 def _check(ok: bool, message: str) -> None:

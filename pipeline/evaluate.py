@@ -17,7 +17,6 @@ from .errors import InputError
 from .references import Reference
 from .types import SpeakerTurn, Transcript
 
-
 COLLARS = (0.0, 0.5)
 
 
@@ -91,7 +90,9 @@ def _extent(*sides: Sequence[SpeakerTurn]):
     return Timeline([Segment(min(t.start for t in turns), max(t.end for t in turns))])
 
 
-def diarization_error_rate(reference: Sequence[SpeakerTurn], hypothesis: Sequence[SpeakerTurn], collar: float = 0.0) -> DerResult:
+def diarization_error_rate(
+    reference: Sequence[SpeakerTurn], hypothesis: Sequence[SpeakerTurn], collar: float = 0.0
+) -> DerResult:
     from pyannote.metrics.diarization import DiarizationErrorRate
 
     metric = DiarizationErrorRate(collar=collar, skip_overlap=False)
@@ -113,7 +114,9 @@ def cp_word_error_rate(reference: dict[str, str], hypothesis: dict[str, str]) ->
     ref = {s: normalize(t) for s, t in reference.items()}
     hyp = {s: normalize(t) for s, t in hypothesis.items()} or {"_": ""}
     out = meeteval_cpwer(ref, hyp, reference_sort=False, hypothesis_sort=False)  # one text per speaker
-    return CpWerResult(out.error_rate, out.errors, out.length, out.missed_speaker, out.falarm_speaker, tuple(out.assignment))
+    return CpWerResult(
+        out.error_rate, out.errors, out.length, out.missed_speaker, out.falarm_speaker, tuple(out.assignment)
+    )
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,9 @@ class Scores:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["der_convention"] = "pyannote.metrics; overlapped speech scored; collar = total width around reference boundaries"
+        data["der_convention"] = (
+            "pyannote.metrics; overlapped speech scored; collar = total width around reference boundaries"
+        )
         return data
 
     def headline(self) -> dict[str, float]:
@@ -177,12 +182,27 @@ def metric_rows(scores: Scores) -> list[tuple[str, str, str]]:
     rows = []
     if scores.wer:
         w = scores.wer
-        rows.append(("WER", f"{w.wer:.2%}", f"S={w.substitutions} D={w.deletions} I={w.insertions} N={w.reference_words}"))
+        rows.append(
+            ("WER", f"{w.wer:.2%}", f"S={w.substitutions} D={w.deletions} I={w.insertions} N={w.reference_words}")
+        )
     if scores.cpwer:
         c = scores.cpwer
-        rows.append(("cpWER", f"{c.cpwer:.2%}", f"errors={c.errors} N={c.reference_words} missed/extra speakers={c.missed_speakers}/{c.falarm_speakers}"))
+        rows.append(
+            (
+                "cpWER",
+                f"{c.cpwer:.2%}",
+                f"errors={c.errors} N={c.reference_words} missed/extra "
+                f"speakers={c.missed_speakers}/{c.falarm_speakers}",
+            )
+        )
     for d in scores.der:
-        rows.append((f"DER collar {d.collar:g}", f"{d.der:.2%}", f"miss={d.missed:.1f}s FA={d.false_alarm:.1f}s conf={d.confusion:.1f}s of {d.total:.1f}s"))
+        rows.append(
+            (
+                f"DER collar {d.collar:g}",
+                f"{d.der:.2%}",
+                f"miss={d.missed:.1f}s FA={d.false_alarm:.1f}s conf={d.confusion:.1f}s of {d.total:.1f}s",
+            )
+        )
     if scores.speakers_found is not None:
         rows.append(("speakers", f"{scores.speakers_found}", f"reference: {scores.speakers_reference}"))
     return rows
@@ -201,7 +221,9 @@ def scores_from_dict(data: dict[str, Any]) -> Scores:
         reference=data["reference"],
         hypothesis=data["hypothesis"],
         wer=WerResult(**data["wer"]) if data.get("wer") else None,
-        cpwer=CpWerResult(**{**data["cpwer"], "assignment": tuple(map(tuple, data["cpwer"]["assignment"]))}) if data.get("cpwer") else None,
+        cpwer=CpWerResult(**{**data["cpwer"], "assignment": tuple(map(tuple, data["cpwer"]["assignment"]))})
+        if data.get("cpwer")
+        else None,
         der=tuple(DerResult(**d) for d in data.get("der", ())),
         speakers_found=data.get("speakers_found"),
         speakers_reference=data.get("speakers_reference"),

@@ -18,7 +18,9 @@ from .types import Segment, Word
 NO_SPEECH_PROB = 0.6  # Whisper's defaults for its "silence" rule
 LOGPROB_FLOOR = -1.0
 MAX_REPEATS = 3
-_MARKERS = re.compile(r"^[\s♪♫♬🎵🎶*#.,!?\-–—]*$|^\s*[\[(](music|applause|laughter|noise|silence|inaudible|blank_audio)[\])]\s*$", re.I)
+_MARKERS = re.compile(
+    r"^[\s♪♫♬🎵🎶*#.,!?\-–—]*$|^\s*[\[(](music|applause|laughter|noise|silence|inaudible|blank_audio)[\])]\s*$", re.I
+)
 
 
 def is_non_speech(text: str, no_speech_prob: float, avg_logprob: float) -> bool:

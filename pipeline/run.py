@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -50,7 +51,9 @@ class FileReport:
 class Engine:
     """Holds the loaded models. Pass fakes for tests; by default the real backends are built."""
 
-    def __init__(self, options: Options, transcriber: Transcriber | None = None, diarizer: Diarizer | None = None) -> None:
+    def __init__(
+        self, options: Options, transcriber: Transcriber | None = None, diarizer: Diarizer | None = None
+    ) -> None:
         self.options = options
         self.transcriber = transcriber or FasterWhisperTranscriber(options.asr)
         self.diarizer = diarizer
@@ -58,7 +61,9 @@ class Engine:
             # Each backend resolves `auto` itself: CTranslate2 and torch may not see the same GPUs.
             self.diarizer = make_diarizer(options.diarization, device=options.asr.device)
 
-    def transcribe(self, audio: Audio, job: Job | None = None, log: Log | None = None, progress: Progress | None = None) -> Transcript:
+    def transcribe(
+        self, audio: Audio, job: Job | None = None, log: Log | None = None, progress: Progress | None = None
+    ) -> Transcript:
         job = job or Job(Path(audio.source))
         started = time.monotonic()
         asr_progress = (lambda seconds: progress("speech recognition", seconds / audio.duration)) if progress else None
@@ -68,9 +73,14 @@ class Engine:
         if self.diarizer:
             started = time.monotonic()
             hints = SpeakerHints(job.num_speakers, job.min_speakers, job.max_speakers) if _has_hints(job) else None
-            hook = (lambda step, done, total: progress(f"diarization: {step}", done / max(1, total))) if progress else None
+            hook = (
+                (lambda step, done, total: progress(f"diarization: {step}", done / max(1, total))) if progress else None
+            )
             diarization = self.diarizer.diarize(audio, hints, hook)
-            _note(log, f"{audio.source}: diarization {time.monotonic() - started:.1f} s, {len(diarization.speakers)} speakers")
+            _note(
+                log,
+                f"{audio.source}: diarization {time.monotonic() - started:.1f} s, {len(diarization.speakers)} speakers",
+            )
         return Transcript(
             source=audio.source,
             duration=audio.duration,
@@ -86,8 +96,13 @@ class Engine:
         return {
             "tool": {"name": "podscribe", "version": __version__},
             "asr": {"backend": self.transcriber.name, **_versions("faster-whisper", "ctranslate2")},
-            "diarization": {"backend": self.diarizer.name, "device": getattr(self.diarizer, "device", None),
-                            **_versions("pyannote.audio", "torch")} if self.diarizer else None,
+            "diarization": {
+                "backend": self.diarizer.name,
+                "device": getattr(self.diarizer, "device", None),
+                **_versions("pyannote.audio", "torch"),
+            }
+            if self.diarizer
+            else None,
             "device": getattr(self.transcriber, "device", None),
             "compute_type": getattr(self.transcriber, "compute_type", None),
             "options": as_dict(self.options),
@@ -106,10 +121,8 @@ def _note(log: Log | None, message: str) -> None:
 def _versions(*packages: str) -> dict[str, str]:
     found = {}
     for name in packages:
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
     return found
 
 
@@ -153,14 +166,26 @@ def precheck(job: Job, options: Options) -> Plan:
     existing = {f: output_path(stem, f) for f in formats if output_path(stem, f).exists()}
     stale = [path for path in existing.values() if source_time is not None and path.stat().st_mtime < source_time]
     if stale:
-        return Plan(FileReport(str(job.source), "failed", error=f"{stale[0]}: already exists and is older than the input; pass --overwrite to replace it"))
+        return Plan(
+            FileReport(
+                str(job.source),
+                "failed",
+                error=f"{stale[0]}: already exists and is older than the input; pass --overwrite to replace it",
+            )
+        )
     missing = tuple(f for f in formats if f not in existing)
     if not missing and source_time is not None:
-        return Plan(FileReport(str(job.source), "skipped", error="outputs exist and are newer than the input (--overwrite to redo)"))
+        return Plan(
+            FileReport(
+                str(job.source), "skipped", error="outputs exist and are newer than the input (--overwrite to redo)"
+            )
+        )
     return Plan(formats=missing or formats)
 
 
-def process(get_engine: Callable[[], Engine], options: Options, job: Job, log: Log, progress: Progress | None = None) -> FileReport:
+def process(
+    get_engine: Callable[[], Engine], options: Options, job: Job, log: Log, progress: Progress | None = None
+) -> FileReport:
     """One input, isolated: any exception while handling it becomes that file's failed report.
 
     Models load (through `get_engine`) only once an input has decoded, so a run whose inputs are
@@ -195,7 +220,9 @@ def explain(err: Exception) -> str:
     detail = f"{type(err).__name__}: {_first_line(err)}"
     if isinstance(err, MemoryError):
         return f"out of memory ({detail}); close other programs, or use a smaller --model or --batch-size"
-    if "out of memory" in str(err).lower():  # torch.cuda.OutOfMemoryError, CTranslate2's "CUDA failed ... out of memory"
+    if (
+        "out of memory" in str(err).lower()
+    ):  # torch.cuda.OutOfMemoryError, CTranslate2's "CUDA failed ... out of memory"
         return f"GPU out of memory ({detail}); lower --batch-size, use a smaller --model, or --device cpu"
     if isinstance(err, OSError):  # e.g. creating a sub-folder on a full or read-only disk
         where = f"{err.filename}: " if err.filename else ""
@@ -205,12 +232,13 @@ def explain(err: Exception) -> str:
 
 def _first_line(err: Exception) -> str:
     text = str(err).strip()
-    return (text.splitlines()[0][:300] if text else "no message")
+    return text.splitlines()[0][:300] if text else "no message"
 
 
 class _LazyEngine:
     def __init__(self, make: Callable[[Options], Engine], options: Options) -> None:
-        self.make, self.options, self.engine = make, options, None
+        self.make, self.options = make, options
+        self.engine: Engine | None = None
 
     def __call__(self) -> Engine:
         if self.engine is None:
@@ -220,7 +248,10 @@ class _LazyEngine:
                 raise
             except Exception as err:  # e.g. a CUDA runtime that fails to initialise
                 logger.debug("model loading: traceback", exc_info=err)
-                raise ModelError(f"models failed to load ({type(err).__name__}: {_first_line(err)}); rerun with --debug for the traceback") from err
+                raise ModelError(
+                    f"models failed to load ({type(err).__name__}: {_first_line(err)}); rerun with "
+                    "--debug for the traceback"
+                ) from err
         return self.engine
 
 
@@ -242,7 +273,9 @@ def _transcribe_and_write(
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = write_files(files, overwrite=out.overwrite)
     wall = time.monotonic() - started
-    return FileReport(str(job.source), "done", tuple(map(str, written)), duration=audio.duration, wall=wall, metrics=metrics)
+    return FileReport(
+        str(job.source), "done", tuple(map(str, written)), duration=audio.duration, wall=wall, metrics=metrics
+    )
 
 
 def check_output_dir(directory: str | None) -> None:
@@ -258,7 +291,10 @@ def check_output_dir(directory: str | None) -> None:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as err:
-        raise OutputError(f"{path}: output directory cannot be created or written ({err.strerror or err}); choose another --output-dir") from None
+        raise OutputError(
+            f"{path}: output directory cannot be created or written ({err.strerror or err}); choose "
+            "another --output-dir"
+        ) from None
 
 
 def check_device(options: Options) -> None:
@@ -278,7 +314,10 @@ def check_collisions(jobs: Sequence[Job], directory: str | None) -> None:
     for job in jobs:
         stem = output_stem(job, directory)
         if stem in seen and seen[stem] != job.source:
-            raise ConfigError(f"{seen[stem]} and {job.source} would both write {stem}.*; rename one or give them separate --output-dir runs")
+            raise ConfigError(
+                f"{seen[stem]} and {job.source} would both write {stem}.*; rename one or give them "
+                "separate --output-dir runs"
+            )
         seen[stem] = job.source
 
 

@@ -41,7 +41,9 @@ class ResBlock2d(nn.Module):
         self.bn2 = nn.BatchNorm2d(channels)
         self.shortcut = nn.Sequential()
         if stride != 1:
-            self.shortcut = nn.Sequential(nn.Conv2d(channels, channels, 1, stride=(stride, 1), bias=False), nn.BatchNorm2d(channels))
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(channels, channels, 1, stride=(stride, 1), bias=False), nn.BatchNorm2d(channels)
+            )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = F.relu(self.bn1(self.conv1(x)))
@@ -108,7 +110,10 @@ class DenseTDNNBlock(nn.ModuleDict):
 
     def __init__(self, layers: int, channels: int, growth: int, dilation: int) -> None:
         super().__init__(
-            {f"tdnnd{i + 1}": DenseTDNNLayer(channels + i * growth, growth, 4 * growth, dilation) for i in range(layers)}
+            {
+                f"tdnnd{i + 1}": DenseTDNNLayer(channels + i * growth, growth, 4 * growth, dilation)
+                for i in range(layers)
+            }
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -38,9 +38,14 @@ def import_pyannote_audio() -> types.ModuleType:
         import pyannote.audio
     for warning in caught:
         if is_torchcodec_warning(warning.message):
-            log.debug("torchcodec unavailable (not needed: audio is passed in memory): %s", str(warning.message).strip().splitlines()[-1])
+            log.debug(
+                "torchcodec unavailable (not needed: audio is passed in memory): %s",
+                str(warning.message).strip().splitlines()[-1],
+            )
         else:
-            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno, source=warning.source)
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno, source=warning.source
+            )
     return pyannote.audio
 
 
@@ -67,8 +72,8 @@ def import_torchaudio() -> types.ModuleType:
 def _stand_in() -> types.ModuleType:
     module = types.ModuleType("torchaudio._extension")
 
-    def fail_if_no_align(func):  # noqa: ANN001 - mirrors torchaudio's decorator
-        def failing(*args, **kwargs):  # noqa: ANN002, ANN003
+    def fail_if_no_align(func):
+        def failing(*args, **kwargs):
             raise RuntimeError("torchaudio forced alignment needs torchaudio's native library")
 
         return failing

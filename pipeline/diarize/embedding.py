@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -39,21 +40,26 @@ class CamPlusPlusEmbedding(Model):
         self.net = CAMPPlus()
 
     @classmethod
-    def bundled(cls) -> "CamPlusPlusEmbedding":
+    def bundled(cls) -> CamPlusPlusEmbedding:
         model = cls()
         state = torch.load(bundled_file(CAMPPLUS_FILE), map_location="cpu", weights_only=True)
         model.net.load_state_dict(state, strict=True)
-        model.net.head.to(memory_format=torch.channels_last)  # matches FCM.forward's input layout
+        # matches FCM.forward's input layout; Module.to takes memory_format, torch's stubs omit it
+        model.net.head.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         return model.eval()
 
     @property
     def dimension(self) -> int:
         return EMBEDDING_DIM
 
-    def forward(self, waveforms: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, waveforms: torch.Tensor, weights: torch.Tensor | None = None, **kwargs: Any) -> torch.Tensor:
         device = waveforms.device
         out = torch.full((waveforms.shape[0], EMBEDDING_DIM), float("nan"), device=device)
-        keep = torch.arange(waveforms.shape[0], device=device) if weights is None else torch.nonzero(weights.sum(-1) > 0).flatten()
+        keep = (
+            torch.arange(waveforms.shape[0], device=device)
+            if weights is None
+            else torch.nonzero(weights.sum(-1) > 0).flatten()
+        )
         if keep.numel():
             features = fbank(waveforms[keep], self.audio.sample_rate)  # (b, T, 80)
             out[keep] = self.net(features, None if weights is None else weights[keep])

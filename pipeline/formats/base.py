@@ -31,7 +31,9 @@ class Writer:
 
 def render_all(transcript: Transcript, writers: Sequence[Writer], stem: Path) -> dict[Path, str]:
     """`{<stem>.<ext>: text}` for every writer that has something to say about this transcript."""
-    return {stem.with_name(f"{stem.name}.{w.extension}"): w.render(transcript) for w in writers if w.applies(transcript)}
+    return {
+        stem.with_name(f"{stem.name}.{w.extension}"): w.render(transcript) for w in writers if w.applies(transcript)
+    }
 
 
 def write_all(transcript: Transcript, writers: Sequence[Writer], stem: Path, overwrite: bool = False) -> list[Path]:
@@ -48,16 +50,20 @@ def write_files(files: dict[Path, str], overwrite: bool = False) -> list[Path]:
     if not overwrite:
         for target in targets:
             if target.exists():
-                raise OutputError(f"{target}: already exists; pass --overwrite to replace it or choose another --output-dir")
+                raise OutputError(
+                    f"{target}: already exists; pass --overwrite to replace it or choose another --output-dir"
+                )
     temps: list[str] = []
     try:
         for target, text in files.items():
             temps.append(_write_temp(text, target))
-        for temp, target in zip(temps, targets):
+        for temp, target in zip(temps, targets, strict=False):
             os.replace(temp, target)
     except OSError as err:
         where = targets[0].parent if targets else "."
-        raise OutputError(f"{where}: cannot write outputs ({err.strerror or err}); free disk space or fix permissions") from None
+        raise OutputError(
+            f"{where}: cannot write outputs ({err.strerror or err}); free disk space or fix permissions"
+        ) from None
     finally:
         for temp in temps:
             if os.path.exists(temp):

@@ -35,7 +35,13 @@ def to_dict(t: Transcript) -> dict[str, Any]:
         "provenance": t.provenance,
         "speakers": list(t.diarization.speakers) if t.diarization else [],
         "utterances": [
-            {"speaker": u.speaker, "start": _r(u.start), "end": _r(u.end), "text": u.text, "words": [_word(w) for w in u.words]}
+            {
+                "speaker": u.speaker,
+                "start": _r(u.start),
+                "end": _r(u.end),
+                "text": u.text,
+                "words": [_word(w) for w in u.words],
+            }
             for u in t.utterances
         ],
         "segments": [{"start": _r(s.start), "end": _r(s.end), "text": s.text} for s in t.segments],
@@ -44,7 +50,13 @@ def to_dict(t: Transcript) -> dict[str, Any]:
 
 
 def _word(w: Word) -> dict[str, Any]:
-    return {"start": _r(w.start), "end": _r(w.end), "text": w.text, "probability": round(w.probability, 4), "speaker": w.speaker}
+    return {
+        "start": _r(w.start),
+        "end": _r(w.end),
+        "text": w.text,
+        "probability": round(w.probability, 4),
+        "speaker": w.speaker,
+    }
 
 
 def _diarization(d: Diarization | None) -> dict[str, Any] | None:
@@ -66,20 +78,33 @@ def read_transcript(path: str | Path) -> Transcript:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InputError(f"{path}: not a podscribe JSON transcript ({type(err).__name__}: {err}); pass the .json that transcribe wrote") from None
+        raise InputError(
+            f"{path}: not a podscribe JSON transcript ({type(err).__name__}: {err}); pass the .json "
+            "that transcribe wrote"
+        ) from None
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         version = data.get("schema_version") if isinstance(data, dict) else None
-        raise InputError(f"{path}: not a podscribe JSON transcript (schema_version {version!r}, expected {SCHEMA_VERSION})")
+        raise InputError(
+            f"{path}: not a podscribe JSON transcript (schema_version {version!r}, expected {SCHEMA_VERSION})"
+        )
     try:
         return _transcript(data)
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         field = f"missing field {err}" if isinstance(err, KeyError) else f"{type(err).__name__}: {err}"
-        raise InputError(f"{path}: damaged podscribe JSON transcript ({field}); rerun transcribe to write it again") from None
+        raise InputError(
+            f"{path}: damaged podscribe JSON transcript ({field}); rerun transcribe to write it again"
+        ) from None
 
 
 def _transcript(data: dict[str, Any]) -> Transcript:
     utterances = tuple(
-        Utterance(u["start"], u["end"], u["text"], tuple(Word(w["start"], w["end"], w["text"], w["probability"], w["speaker"]) for w in u["words"]), u["speaker"])
+        Utterance(
+            u["start"],
+            u["end"],
+            u["text"],
+            tuple(Word(w["start"], w["end"], w["text"], w["probability"], w["speaker"]) for w in u["words"]),
+            u["speaker"],
+        )
         for u in data["utterances"]
     )
     diar = data.get("diarization")
@@ -91,7 +116,12 @@ def _transcript(data: dict[str, Any]) -> Transcript:
         )
     segments = tuple(Segment(s["start"], s["end"], s["text"]) for s in data.get("segments", []))
     return Transcript(
-        source=data["source"], duration=data["duration"], language=data["language"],
-        language_probability=data["language_probability"], utterances=utterances, segments=segments,
-        diarization=diarization, provenance=data.get("provenance", {}),
+        source=data["source"],
+        duration=data["duration"],
+        language=data["language"],
+        language_probability=data["language_probability"],
+        utterances=utterances,
+        segments=segments,
+        diarization=diarization,
+        provenance=data.get("provenance", {}),
     )
