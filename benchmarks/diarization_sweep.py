@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.align import drop_minor_speakers  # noqa: E402
+from pipeline.diarize.postprocess import drop_minor_speakers  # noqa: E402
 from pipeline.audio import load_audio  # noqa: E402
 from pipeline.config import DiarizationOptions  # noqa: E402
 from pipeline.diarize.pyannote_backend import MIN_SPEAKER_TOTAL, PyannoteDiarizer, bundled_parameters, to_diarization  # noqa: E402
@@ -45,7 +45,7 @@ def main() -> None:
     thresholds = [float(x) for x in args.thresholds.split(",")]
     options = DiarizationOptions()
     diarizer = PyannoteDiarizer(options)
-    pipeline = diarizer._pipeline
+    pipeline = diarizer.pipeline
     pipeline.training = True  # cache segmentation + embeddings in the file dict
     rows: dict[tuple[str, float], tuple] = {}
     for name, path, reference in datasets(args.files.split(",")):

@@ -6,11 +6,13 @@ Public API:
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from .audio import load_audio
 from .config import Options
 from .config import load as load_options
-from .run import Engine, FileReport, run
+from .engine import Engine
+from .run import FileReport, run
+from .version import tool_version
+
+__version__ = tool_version()
 
 __all__ = ["Engine", "FileReport", "Options", "__version__", "load_audio", "load_options", "run"]

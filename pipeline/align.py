@@ -16,11 +16,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .types import Diarization, Segment, SpeakerTurn, Utterance, Word
+from .types import SENTENCE_END, Diarization, Segment, SpeakerTurn, Utterance, Word
 
 MAX_FLIP_WORDS = 2
 MAX_FLIP_SECONDS = 0.8
-SENTENCE_END = (".", "?", "!", "…")
 
 
 def align(segments: Sequence[Segment], diarization: Diarization | None) -> tuple[Utterance, ...]:
@@ -104,45 +103,3 @@ def _utterance(words: Sequence[Word], speaker: str | None) -> Utterance:
 
 def _segment_utterance(seg: Segment) -> Utterance:
     return _utterance(seg.words, None)
-
-
-def exclusive_view(turns: Sequence[SpeakerTurn]) -> tuple[SpeakerTurn, ...]:
-    """One speaker at a time: where turns overlap, the speaker who started later holds the floor."""
-    points = sorted({t.start for t in turns} | {t.end for t in turns})
-    pieces: list[SpeakerTurn] = []
-    for lo, hi in zip(points, points[1:], strict=False):
-        active = [t for t in turns if t.start < hi and t.end > lo]
-        if not active:
-            continue
-        speaker = max(active, key=lambda t: (t.start, t.speaker)).speaker
-        if pieces and pieces[-1].speaker == speaker and abs(pieces[-1].end - lo) < 1e-9:
-            pieces[-1] = replace(pieces[-1], end=hi)
-        else:
-            pieces.append(SpeakerTurn(lo, hi, speaker))
-    return tuple(pieces)
-
-
-def relabel(diarization: Diarization) -> Diarization:
-    """Rename speakers SPEAKER_00, SPEAKER_01... in order of first appearance."""
-    names = {old: f"SPEAKER_{i:02d}" for i, old in enumerate(diarization.speakers)}
-
-    def rename(turns: Sequence[SpeakerTurn]) -> tuple[SpeakerTurn, ...]:
-        return tuple(replace(t, speaker=names[t.speaker]) for t in sorted(turns, key=lambda t: (t.start, t.end)))
-
-    return Diarization(turns=rename(diarization.turns), exclusive=rename(diarization.exclusive))
-
-
-def drop_minor_speakers(diarization: Diarization, min_seconds: float) -> Diarization:
-    """Remove speakers with less than `min_seconds` of speech in the whole file.
-
-    Such "speakers" are almost always segmentation artefacts (a breath, a noise at a turn edge);
-    their words then go to the nearest remaining turn (rule 1). Never removes the only speaker.
-    """
-    total: dict[str, float] = defaultdict(float)
-    for turn in diarization.exclusive:
-        total[turn.speaker] += turn.end - turn.start
-    minor = {s for s, seconds in total.items() if seconds < min_seconds}
-    if not minor or minor >= set(total):
-        return diarization
-    keep = lambda turns: tuple(t for t in turns if t.speaker not in minor)  # noqa: E731
-    return Diarization(turns=keep(diarization.turns), exclusive=keep(diarization.exclusive))

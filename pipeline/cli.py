@@ -6,24 +6,26 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from .batch import Job, expand_inputs, read_manifest, summary
 from .config import OUTPUT_FORMATS, Options, load
+from .console import level_for, progress_bar, setup_logging
+from .engine import Engine
 from .errors import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ConfigError, InputError, PipelineError
 from .evaluate import score, scores_from_dict, table
 from .formats import write_files
 from .formats.json_format import dump_json, read_transcript
 from .references import read_references
 from .report import render_report
-from .run import Engine, FileReport, run
+from .run import FileReport, run
+
+logger = logging.getLogger("podscribe")
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]})
 
@@ -153,11 +155,13 @@ def transcribe(
             rich_help_panel=EVAL,
         ),
     ] = None,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Also print tracebacks of failures and library diagnostics.")
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only failures and errors.")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", "--debug", help="Also print tracebacks of failures and library diagnostics."),
     ] = False,
 ) -> None:
-    _setup_logging(debug)
+    setup_logging(level_for(quiet, verbose))
     formats = _formats(output_format)
     started = time.monotonic()
     try:
@@ -183,32 +187,19 @@ def transcribe(
             ),
             output=dict(directory=output_dir, formats=formats, overwrite=overwrite),
         )
-        with _progress() as progress:
-            reports = run(jobs, options, make_engine=_engine_factory, log=_log, progress=progress)
+        with progress_bar() as progress:
+            reports = run(jobs, options, make_engine=_engine_factory, progress=progress)
     except PipelineError as err:
-        _log(f"error: {err}")
+        logger.error("%s", err)
         raise typer.Exit(err.exit_code) from None
     except KeyboardInterrupt:
-        _log("interrupted: finished files are kept, the file in progress left no output")
+        logger.warning("interrupted: finished files are kept, the file in progress left no output")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     for report in reports:
         if report.metrics is not None:
             _print_scores(report.source, report.metrics)
     _write_summary(reports, started, summary_path, options, len(jobs))
     raise typer.Exit(exit_code(reports))
-
-
-def _setup_logging(debug: bool) -> None:
-    """The `podscribe` logger carries diagnostics (tracebacks, library notes), shown with --debug only."""
-    logger = logging.getLogger("podscribe")
-    logger.setLevel(logging.DEBUG if debug else logging.WARNING)
-    for old in [h for h in logger.handlers if h.get_name() == "podscribe-cli"]:
-        logger.removeHandler(old)  # a second call in one process (tests) must not print twice
-    if debug:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.set_name("podscribe-cli")
-        handler.setFormatter(logging.Formatter("debug: %(message)s"))
-        logger.addHandler(handler)
 
 
 def _jobs(files: list[str], manifest: Path | None, references: list[Path]) -> list[Job]:
@@ -228,9 +219,9 @@ def _write_summary(reports: list[FileReport], started: float, path: Path | None,
     target = path or Path(options.output.directory or ".") / "transcribe-summary.json"
     try:
         write_files({target: dump_json(summary(reports, started))}, overwrite=True)
-        _log(f"summary: {target}")
+        logger.info("summary: %s", target)
     except PipelineError as err:
-        _log(f"error: {err}")
+        logger.error("%s", err)
 
 
 def _print_scores(source: str, metrics: dict) -> None:
@@ -253,49 +244,6 @@ def exit_code(reports: list[FileReport]) -> int:
     return EXIT_INPUT_FAILED if any(r.status == "failed" for r in reports) else EXIT_OK
 
 
-_console: Any = None  # a rich console while a progress bar is shown, so log lines print above it
-
-
-def _log(message: str) -> None:
-    if _console is not None:
-        _console.print(message, markup=False, highlight=False)
-    else:
-        print(message, file=sys.stderr, flush=True)
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[str, float], None] | None]:
-    """A progress bar on a terminal; nothing (plain log lines only) in CI, batch logs and pipes."""
-    global _console
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    tasks: dict[str, Any] = {}
-
-    def update(stage: str, fraction: float) -> None:
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(stage, total=1.0)
-        bar.update(tasks[stage], completed=min(1.0, fraction))
-
-    with bar:
-        _console = bar.console
-        try:
-            yield update
-        finally:
-            _console = None
-
-
 score_app = typer.Typer(
     add_completion=False, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]}
 )
@@ -315,6 +263,7 @@ def score_command(
     html_out: Annotated[Path | None, typer.Option("--html", help="Write the HTML report here.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing --json/--html files.")] = False,
 ) -> None:
+    setup_logging(logging.INFO)
     try:
         hyp = read_transcript(transcript) if transcript.is_file() else _missing(transcript)
         ref = read_references(reference)
@@ -326,13 +275,12 @@ def score_command(
             files[html_out] = render_report(hyp, ref, scores)
         write_files(files, overwrite=overwrite)
     except PipelineError as err:
-        _log(f"error: {err}")
+        logger.error("%s", err)
         raise typer.Exit(EXIT_USAGE) from None
     except Exception as err:  # values of the wrong type deep inside a file that parsed
-        _log(
-            f"error: {transcript} / {', '.join(map(str, reference))}: cannot be scored ({type(err).__name__}: {err}); "
-            "check that both are well-formed (transcribe-score --help lists the formats)"
-        )
+        sources = " / ".join(map(str, [transcript, *reference]))
+        reason = f"{type(err).__name__}: {err}"
+        logger.error("%s: cannot be scored (%s); check that both are well-formed (see --help)", sources, reason)
         raise typer.Exit(EXIT_USAGE) from None
     print(table(scores))
 
@@ -348,8 +296,9 @@ def score_main() -> None:
 def main() -> None:
     # SIGTERM behaves like Ctrl-C: outputs are written by rename, so nothing partial stays behind.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    setup_logging(logging.INFO)
     try:
         app()
     except KeyboardInterrupt:
-        _log("interrupted: finished files are kept, the file in progress left no output")
+        logger.warning("interrupted: finished files are kept, the file in progress left no output")
         sys.exit(EXIT_INTERRUPTED)

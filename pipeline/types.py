@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 SAMPLE_RATE = 16_000
+SENTENCE_END = (".", "?", "!", "…")  # a word or line ending with one of these closes a sentence
 
 
 @dataclass(frozen=True, eq=False)

@@ -6,15 +6,8 @@ import random
 
 import pytest
 
-from pipeline.align import (
-    align,
-    drop_minor_speakers,
-    assign_speakers,
-    exclusive_view,
-    merge_turns,
-    relabel,
-    smooth_sentences,
-)
+from pipeline.align import align, assign_speakers, merge_turns, smooth_sentences
+from pipeline.diarize.postprocess import drop_minor_speakers, exclusive_view, relabel
 from pipeline.types import Diarization, Segment, SpeakerTurn, Word
 
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 import pipeline.cli as cli
 from pipeline.batch import Job, expand_inputs, read_manifest
 from pipeline.errors import ConfigError
-from pipeline.run import Engine
+from pipeline.engine import Engine
 
 from .conftest import DATA, FakeDiarizer, FakeTranscriber
 

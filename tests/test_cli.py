@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 import pipeline.cli as cli
-from pipeline.run import Engine
+from pipeline.engine import Engine
 
 from .conftest import DATA, FakeDiarizer, FakeTranscriber
 
@@ -147,12 +147,14 @@ def test_any_exception_is_that_files_failure(monkeypatch, episode, tmp_path, err
     assert (tmp_path / "o" / "my episode.txt").exists(), "the other file went on"
 
 
-def test_debug_prints_the_traceback(monkeypatch, episode, tmp_path, capfd) -> None:
+@pytest.mark.parametrize("flag", ["--debug", "-v", "--verbose"])
+def test_debug_prints_the_traceback(monkeypatch, episode, tmp_path, flag) -> None:
     _raising(monkeypatch, "episode", ValueError("boom"))
-    result = invoke(episode, "-o", tmp_path / "o", "--debug")
+    result = invoke(episode, "-o", tmp_path / "o", flag)
     assert result.exit_code == 1
-    logged = result.output + capfd.readouterr().err
-    assert "Traceback (most recent call last)" in logged and "ValueError: boom" in logged
+    assert "debug: " in result.output and "Traceback (most recent call last)" in result.output
+    assert "ValueError: boom" in result.output
+    assert "Traceback" not in invoke(episode, "-o", tmp_path / "o2").output, "no traceback without the flag"
 
 
 def test_model_that_fails_to_load_exits_2(monkeypatch, episode, tmp_path) -> None:
@@ -188,3 +190,15 @@ def test_one_more_format_later_writes_only_the_missing_one(fake, episode, tmp_pa
     assert "older than the input" not in result.output
     assert sorted(p.name for p in out.iterdir()) == ["my episode.srt", "my episode.txt"]
     assert txt.read_text() == "my edited transcript\n"
+
+
+def test_quiet_prints_only_failures(fake, episode, tmp_path) -> None:
+    missing = tmp_path / "nope.mp3"
+    result = invoke(missing, episode, "-o", tmp_path / "o", "-q")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"{missing}: failed: {missing}: file not found; check the path"]
+
+
+def test_default_level_shows_files_and_stages(fake, episode, tmp_path) -> None:
+    default = invoke(episode, "-o", tmp_path / "a").output
+    assert "[1/1]" in default and "speech recognition" in default and "debug:" not in default

@@ -12,11 +12,10 @@ import tomllib
 import pytest
 
 from pipeline.audio import load_audio
-from pipeline.batch import Job
 from pipeline.config import Options, load
 from pipeline.evaluate import score, table
 from pipeline.references import read_references
-from pipeline.run import Engine
+from pipeline.engine import Engine
 
 from .conftest import ROOT
 
@@ -33,7 +32,7 @@ def engine() -> Engine:
 @pytest.mark.parametrize("sample", sorted(GATE))
 def test_accuracy_stays_under_limits(engine, sample) -> None:
     spec = GATE[sample]
-    transcript = engine.transcribe(load_audio(ROOT / spec["audio"]), Job(ROOT / spec["audio"]))
+    transcript = engine.speaker_transcript(load_audio(ROOT / spec["audio"]))
     scores = score(transcript, read_references([ROOT / r for r in spec["references"]]))
     measured = {"wer": scores.wer.wer, "cpwer": scores.cpwer.cpwer, "der": scores.der[1].der}
     print(f"\n{sample}:\n{table(scores)}")

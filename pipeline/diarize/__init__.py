@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
-
 from ..config import DiarizationOptions
-from ..types import Audio, Diarization, SpeakerHints
-
-StepHook = Callable[[str, int, int], None]  # (step name, completed, total)
+from .base import Diarizer, StepHook
 
 
-class Diarizer(Protocol):
-    name: str
-
-    def diarize(self, audio: Audio, hints: SpeakerHints | None = None, hook: StepHook | None = None) -> Diarization: ...
-
-
-def make_diarizer(options: DiarizationOptions, device: str = "cpu") -> Diarizer:
-    from .pyannote_backend import PyannoteDiarizer
+def make_diarizer(options: DiarizationOptions, device: str = "auto") -> Diarizer:
+    from .pyannote_backend import PyannoteDiarizer  # heavy: torch and pyannote load only here
 
     return PyannoteDiarizer(options, device=device)
+
+
+__all__ = ["Diarizer", "StepHook", "make_diarizer"]

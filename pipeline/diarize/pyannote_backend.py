@@ -14,12 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..align import drop_minor_speakers, exclusive_view, relabel
 from ..config import DiarizationOptions
 from ..errors import ConfigError, ModelError
 from ..types import Audio, Diarization, SpeakerHints, SpeakerTurn
-from . import StepHook
+from .base import StepHook
 from .compat import import_pyannote_audio
+from .postprocess import drop_minor_speakers, exclusive_view, relabel
 
 BUNDLED = "bundled"
 SEGMENTATION_WINDOW = 10.0  # seconds: segmentation-3.0's chunk length
@@ -38,7 +38,7 @@ class PyannoteDiarizer:
         self.device = torch_device(device)
         self.name = f"pyannote:{options.model}"
         with _threads(options.threads):
-            self._pipeline = self._load()
+            self.pipeline = self._load()  # the pyannote Pipeline itself (benchmarks re-tune it)
 
     def _load(self) -> Any:
         if self.options.model == BUNDLED:
@@ -63,7 +63,7 @@ class PyannoteDiarizer:
         o = self.options
         h = hints or SpeakerHints(o.num_speakers, o.min_speakers, o.max_speakers)
         with _threads(o.threads), torch.inference_mode():
-            output = self._pipeline(
+            output = self.pipeline(
                 file,
                 num_speakers=h.num_speakers,
                 min_speakers=h.min_speakers,

@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from ..types import Transcript, Word
+from ..types import SENTENCE_END, Transcript, Word
 
 MAX_LINE = 42  # characters per subtitle line (common broadcast guideline)
 MAX_LINES = 2
@@ -46,5 +46,5 @@ def _must_break(group: list[Word], nxt: Word) -> bool:
     too_long = len(text) + len(nxt.text) > MAX_LINE * MAX_LINES - 4
     too_slow = nxt.end - group[0].start > MAX_SECONDS
     paused = nxt.start - group[-1].end > MAX_PAUSE
-    sentence_done = text.endswith((".", "?", "!")) and len(text) > MAX_LINE
+    sentence_done = text.endswith(SENTENCE_END) and len(text) > MAX_LINE
     return too_long or too_slow or paused or sentence_done

@@ -1,0 +1,102 @@
+"""The core flow for one decoded recording: transcribe → diarize → align, with the models loaded once.
+
+Knows nothing of files, batches or outputs: audio and per-recording hints in, a Transcript out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from importlib import metadata
+from typing import Any
+
+from .align import align
+from .asr import FasterWhisperTranscriber, Transcriber
+from .config import Options, as_dict
+from .diarize import Diarizer, make_diarizer
+from .types import AsrResult, Audio, Diarization, SpeakerHints, Transcript
+from .version import tool_version
+
+logger = logging.getLogger("podscribe")
+Progress = Callable[[str, float], None]  # (stage, fraction done 0..1): drives a progress bar on a terminal
+
+
+class Engine:
+    """Holds the loaded models. Pass fakes for tests; by default the real backends are built."""
+
+    def __init__(
+        self, options: Options, transcriber: Transcriber | None = None, diarizer: Diarizer | None = None
+    ) -> None:
+        self.options = options
+        self.transcriber = transcriber or FasterWhisperTranscriber(options.asr)
+        self.diarizer = diarizer
+        if diarizer is None and options.diarization.enabled:
+            # Each backend resolves `auto` itself: CTranslate2 and torch may not see the same GPUs.
+            self.diarizer = make_diarizer(options.diarization, device=options.asr.device)
+
+    def speaker_transcript(
+        self,
+        audio: Audio,
+        language: str | None = None,
+        hints: SpeakerHints | None = None,
+        progress: Progress | None = None,
+    ) -> Transcript:
+        """Words with times, speaker turns, and every word given a speaker. `language` and `hints`
+        override the options for this recording."""
+        asr = self._recognise(audio, language, progress)
+        diarization = self._diarize(audio, hints, progress) if self.diarizer else None
+        return Transcript(
+            source=audio.source,
+            duration=audio.duration,
+            language=asr.language,
+            language_probability=asr.language_probability,
+            utterances=align(asr.segments, diarization),
+            segments=asr.segments,
+            diarization=diarization,
+            provenance=self.provenance(),
+        )
+
+    def _recognise(self, audio: Audio, language: str | None, progress: Progress | None) -> AsrResult:
+        started = time.monotonic()
+        report = (lambda seconds: progress("speech recognition", seconds / audio.duration)) if progress else None
+        asr = self.transcriber.transcribe(audio, language=language, progress=report)
+        logger.info(
+            "%s: speech recognition %.1f s, language %s", audio.source, time.monotonic() - started, asr.language
+        )
+        return asr
+
+    def _diarize(self, audio: Audio, hints: SpeakerHints | None, progress: Progress | None) -> Diarization:
+        assert self.diarizer is not None
+        started = time.monotonic()
+        hook = (lambda step, done, total: progress(f"diarization: {step}", done / max(1, total))) if progress else None
+        found = self.diarizer.diarize(audio, hints, hook)
+        seconds = time.monotonic() - started
+        logger.info("%s: diarization %.1f s, %d speakers", audio.source, seconds, len(found.speakers))
+        return found
+
+    def provenance(self) -> dict[str, Any]:
+        diarizer = self.diarizer
+        return {
+            "tool": {"name": "podscribe", "version": tool_version()},
+            "asr": {"backend": self.transcriber.name, **_versions("faster-whisper", "ctranslate2")},
+            "diarization": None
+            if diarizer is None
+            else {
+                "backend": diarizer.name,
+                "device": getattr(diarizer, "device", None),
+                **_versions("pyannote.audio", "torch"),
+            },
+            "device": getattr(self.transcriber, "device", None),
+            "compute_type": getattr(self.transcriber, "compute_type", None),
+            "options": as_dict(self.options),
+        }
+
+
+def _versions(*packages: str) -> dict[str, str]:
+    found = {}
+    for name in packages:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[name] = metadata.version(name)
+    return found
