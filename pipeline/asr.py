@@ -89,7 +89,6 @@ class FasterWhisperTranscriber:
             segments=tuple(collected),
             language=info.language,
             language_probability=float(info.language_probability),
-            model=opts.model,
         )
 
 

@@ -136,30 +136,11 @@ class Scores:
         )
         return data
 
-    def headline(self) -> dict[str, float]:
-        """The numbers the regression gate compares: wer, cpwer, der (collar 0.5)."""
-        out = {}
-        if self.wer:
-            out["wer"] = self.wer.wer
-        if self.cpwer:
-            out["cpwer"] = self.cpwer.cpwer
-        for d in self.der:
-            out[f"der_c{d.collar:g}"] = d.der
-        return out
-
-
-def speaker_texts(transcript: Transcript) -> dict[str, str]:
-    texts: dict[str, str] = {}
-    for utt in transcript.utterances:
-        if utt.speaker is not None:
-            texts[utt.speaker] = f"{texts.get(utt.speaker, '')} {utt.text}".strip()
-    return texts
-
 
 def score(transcript: Transcript, reference: Reference) -> Scores:
     """Every metric the reference allows: WER (text), cpWER (text per speaker), DER (speaker times)."""
     wer = word_error_rate(reference.text, transcript.text) if reference.text is not None else None
-    hyp_speakers = speaker_texts(transcript)
+    hyp_speakers = transcript.speaker_texts()
     cpwer = None
     if reference.speaker_texts and hyp_speakers:
         cpwer = cp_word_error_rate(reference.speaker_texts, hyp_speakers)

@@ -5,7 +5,8 @@ Pure functions over ASR segments (each has a unit test):
   segments that hold only music/noise markers such as "♪" or "[Music]".
 - `collapse_loops(words)`: a 1-4-word phrase repeated back to back more than MAX_REPEATS times is a
   decoding loop; the extra copies are dropped ("no, no, no" stays).
-- `drop_repeated_segments(...)`: the same segment text three or more times in a row keeps one copy.
+- `drop_repeated_segments(...)`: a segment whose text repeats the two before it is dropped, so at most
+  two copies in a row stay ("Yes." "Yes." is speech; a third copy is a loop).
 """
 
 from __future__ import annotations

@@ -22,11 +22,11 @@ from .errors import ModelError
 BASE_SIZE = 145_217_532
 BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+STAMP = "checksum.json"  # size, mtime, inode and SHA-256 of model.bin when it was last verified
 
 
 @dataclass(frozen=True)
 class ResolvedModel:
-    name: str  # what the user asked for
     path: str  # a local directory, or the hub name when not bundled
     bundled: bool
 
@@ -52,12 +52,12 @@ def resolve_whisper(name: str) -> ResolvedModel:
         directory = Path(name).expanduser()
         if not (directory / "model.bin").is_file():
             raise ModelError(f"{directory}: no model.bin inside; pass a CTranslate2 Whisper model directory")
-        return ResolvedModel(name, str(directory), bundled=False)
+        return ResolvedModel(str(directory), bundled=False)
     if name == "tiny.en":
-        return ResolvedModel(name, str(_tiny_en()), bundled=True)
+        return ResolvedModel(str(_tiny_en()), bundled=True)
     if name == "base":
-        return ResolvedModel(name, str(ensure_base()), bundled=True)
-    return ResolvedModel(name, name, bundled=False)
+        return ResolvedModel(str(ensure_base()), bundled=True)
+    return ResolvedModel(name, bundled=False)
 
 
 def _tiny_en() -> Path:
@@ -106,18 +106,44 @@ def _build_base(part1: Path, part2: Path, target: Path) -> None:
                 shutil.copyfileobj(src, out, 1 << 22)
     for name in BASE_FILES:
         shutil.copyfile(part1 / name, tmp / name)
-    (tmp / "checksum.json").write_text(json.dumps({"size": BASE_SIZE, "sha256": sha256(tmp / "model.bin")}))
+    _write_stamp(tmp / "model.bin", sha256(tmp / "model.bin"))
     shutil.rmtree(target, ignore_errors=True)
-    os.replace(tmp, target)
+    os.replace(tmp, target)  # renaming the folder keeps model.bin's inode and mtime: the stamp stays true
 
 
 def _base_is_valid(target: Path) -> bool:
-    model, marker = target / "model.bin", target / "checksum.json"
-    if not (model.is_file() and marker.is_file() and all((target / f).is_file() for f in BASE_FILES)):
+    """Size, then the stamp; the 145 MB are hashed again only when the file changed since it was stamped."""
+    model = target / "model.bin"
+    if not (model.is_file() and (target / STAMP).is_file() and all((target / f).is_file() for f in BASE_FILES)):
         return False
     if model.stat().st_size != BASE_SIZE:
         return False
-    return sha256(model) == BASE_SHA256
+    if _read_stamp(target / STAMP) == _stamp(model, BASE_SHA256):
+        return True
+    if sha256(model) != BASE_SHA256:
+        return False
+    _write_stamp(model, BASE_SHA256)  # e.g. the cache was copied: same bytes, new inode
+    return True
+
+
+def _stamp(model: Path, digest: str) -> dict[str, int | str]:
+    """What the hash was checked against: any write to the file changes its mtime, a copy its inode."""
+    st = model.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino, "sha256": digest}
+
+
+def _read_stamp(path: Path) -> dict[str, int | str] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _write_stamp(model: Path, digest: str) -> None:
+    temp = model.with_name(f".{STAMP}.tmp-{os.getpid()}")
+    temp.write_text(json.dumps(_stamp(model, digest)))
+    os.replace(temp, model.with_name(STAMP))
 
 
 def sha256(path: Path) -> str:

@@ -14,6 +14,7 @@ from typing import Literal
 from .batch import Job
 from .config import Options
 from .errors import ConfigError, OutputError
+from .formats import output_path
 
 
 def output_stem(job: Job, directory: str | None) -> Path:
@@ -22,10 +23,6 @@ def output_stem(job: Job, directory: str | None) -> Path:
         return job.source.parent / job.source.stem
     sub = job.relative.parent if job.relative else Path()
     return Path(directory) / sub / job.source.stem
-
-
-def output_path(stem: Path, extension: str) -> Path:
-    return stem.with_name(f"{stem.name}.{extension}")
 
 
 def expected_formats(options: Options) -> tuple[str, ...]:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
-from .types import SpeakerTurn
+from .formats.json_format import read_transcript
+from .types import SpeakerTurn, Transcript
 
 FORMATS = ".txt (plain text), .stm, .rttm, .json (podscribe output or samples' *.turns.json)"
 _DISCUSSION = re.compile(r"^Discussion \(\d+\)$")
@@ -141,7 +142,27 @@ def read_rttm(path: str | Path, uri: str | None = None) -> list[SpeakerTurn]:
 
 def _read_json(path: Path) -> Reference:
     data = json.loads(path.read_text(encoding="utf-8"))
-    items = data["utterances"] if "utterances" in data else data["turns"]
+    if isinstance(data, dict) and "utterances" in data:
+        return _from_transcript(read_transcript(path), path)  # our own output: one reader for it
+    return _read_turns(data["turns"], path)
+
+
+def _from_transcript(transcript: Transcript, path: Path) -> Reference:
+    if transcript.diarization is not None:
+        turns = transcript.diarization.turns
+    else:
+        turns = tuple(SpeakerTurn(u.start, u.end, u.speaker) for u in transcript.utterances if u.speaker is not None)
+    texts = transcript.speaker_texts()
+    return Reference(
+        text=transcript.text,
+        speaker_texts=texts if turns else None,
+        turns=turns or None,
+        source=str(path),
+    )
+
+
+def _read_turns(items: list[dict], path: Path) -> Reference:
+    """The samples' `*.turns.json`: `{"turns": [{"start", "end", "speaker", "text"}, ...]}`."""
     turns: list[SpeakerTurn] = []
     texts: dict[str, str] = {}
     for item in items:
@@ -149,13 +170,9 @@ def _read_json(path: Path) -> Reference:
         if speaker is not None:
             turns.append(SpeakerTurn(float(item["start"]), float(item["end"]), speaker))
             texts[speaker] = f"{texts.get(speaker, '')} {item['text']}".strip()
-    if "utterances" in data and data.get("diarization"):
-        turns = [SpeakerTurn(t["start"], t["end"], t["speaker"]) for t in data["diarization"]["turns"]]
-    text = " ".join(item["text"] for item in items)
-    has_speakers = bool(turns)
     return Reference(
-        text=text,
-        speaker_texts=texts if has_speakers else None,
-        turns=tuple(turns) if has_speakers else None,
+        text=" ".join(item["text"] for item in items),
+        speaker_texts=texts if turns else None,
+        turns=tuple(turns) if turns else None,
         source=str(path),
     )

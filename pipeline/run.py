@@ -19,9 +19,9 @@ from .config import Options
 from .engine import Engine, Progress
 from .errors import ModelError, PipelineError
 from .evaluate import score
-from .formats import WRITERS, render_all, write_files
+from .formats import WRITERS, output_path, render_all, write_files
 from .formats.json_format import dump_json
-from .outputs import check_collisions, check_output_dir, output_path, output_stem, plan
+from .outputs import check_collisions, check_output_dir, output_stem, plan
 from .references import read_references
 from .report import render_report
 from .types import Audio, SpeakerHints

@@ -81,7 +81,6 @@ class AsrResult:
     segments: tuple[Segment, ...]
     language: str
     language_probability: float
-    model: str
 
 
 @dataclass(frozen=True)
@@ -104,6 +103,14 @@ class Transcript:
     @property
     def text(self) -> str:
         return " ".join(u.text for u in self.utterances).strip()
+
+    def speaker_texts(self) -> dict[str, str]:
+        """All words of each speaker, in order (what cpWER compares)."""
+        texts: dict[str, str] = {}
+        for utt in self.utterances:
+            if utt.speaker is not None:
+                texts[utt.speaker] = f"{texts.get(utt.speaker, '')} {utt.text}".strip()
+        return texts
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ class FakeTranscriber:
     def transcribe(self, audio: Audio, language=None, progress=None) -> AsrResult:
         self.calls.append(audio.source)
         words = _words(0.0, "hello from the fake model.", None, step=0.2)
-        return AsrResult((Segment(0.0, 1.0, "hello from the fake model.", words),), "en", 0.99, "fake")
+        return AsrResult((Segment(0.0, 1.0, "hello from the fake model.", words),), "en", 0.99)
 
 
 class FakeDiarizer:

@@ -9,12 +9,16 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import OutputError
-from pipeline.formats import WRITERS, write_all
+from pipeline.formats import WRITERS, render_all, write_files
 from pipeline.formats.timefmt import clock
 
 from .conftest import make_transcript
 
 GOLDEN = Path(__file__).parent / "golden"
+
+
+def write_all(transcript, writers, stem, overwrite=False):
+    return write_files(render_all(transcript, writers, stem), overwrite=overwrite)
 
 
 @pytest.mark.parametrize("speakers", [True, False], ids=["speakers", "plain"])

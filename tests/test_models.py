@@ -7,7 +7,7 @@ import os
 import pytest
 
 from pipeline.errors import ModelError
-from pipeline.models import BASE_SIZE, ensure_base, resolve_whisper
+from pipeline.models import BASE_SHA256, BASE_SIZE, ensure_base, resolve_whisper, sha256
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +41,7 @@ def test_corrupt_or_half_written_cache_is_rebuilt(cache, damage) -> None:
         os.unlink(target / "checksum.json")
     ensure_base(cache)
     assert model.stat().st_size == BASE_SIZE and (target / "checksum.json").exists()
+    assert sha256(model) == BASE_SHA256, "the rebuilt file is the real one"
     assert not [p for p in cache.iterdir() if p.name.startswith(".")], "no temp directory left"
 
 
@@ -52,3 +53,25 @@ def test_resolve_names() -> None:
 def test_directory_without_model_bin_is_a_model_error(tmp_path) -> None:
     with pytest.raises(ModelError, match="no model.bin inside"):
         resolve_whisper(str(tmp_path))
+
+
+def test_verified_cache_is_not_hashed_again(cache, monkeypatch) -> None:
+    import pipeline.models as models
+
+    target = ensure_base(cache)
+    monkeypatch.setattr(models, "sha256", lambda path: pytest.fail("hashed a cache whose stamp still holds"))
+    assert ensure_base(cache) == target
+
+
+def test_touched_cache_is_hashed_and_kept(cache) -> None:
+    import json
+
+    from pipeline.models import BASE_SHA256, sha256
+
+    target = ensure_base(cache)
+    model = target / "model.bin"
+    inode = model.stat().st_ino
+    os.utime(model, ns=(model.stat().st_atime_ns, model.stat().st_mtime_ns + 10**9))  # same bytes, new mtime
+    assert ensure_base(cache) == target and model.stat().st_ino == inode, "verified by hash, not rebuilt"
+    stamp = json.loads((target / "checksum.json").read_text())
+    assert stamp["mtime_ns"] == model.stat().st_mtime_ns and stamp["sha256"] == BASE_SHA256 == sha256(model)

@@ -67,7 +67,7 @@ def test_embeddings_agree_per_window_speaker(embeddings) -> None:
     values = np.concatenate(cosines)
     p10, median, low = np.percentile(values, 10), np.median(values), values.min()
     print(f"\ncosine shared vs stock over {values.size} (window, speaker) pairs: median {median:.4f}, p10 {p10:.4f}, min {low:.4f}")
-    assert values.size > 50
+    assert values.size > 30
     assert median >= 0.98 and p10 >= 0.95, f"median {median:.4f}, p10 {p10:.4f}"
 
 

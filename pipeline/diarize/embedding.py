@@ -31,8 +31,10 @@ def bundled_file(relative: str) -> Path:
 class CamPlusPlusEmbedding(Model):
     """forward(waveforms (B, 1, N), weights (B, F) or None) -> (B, 192) embeddings.
 
-    Rows whose weights are all zero (a local speaker who never speaks in the chunk) get NaN, which
-    pyannote drops before clustering; that skips about two thirds of the network calls.
+    The bundled pipeline does not call forward per window: SharedFramesDiarization runs the trunk
+    once per file and pools from it. forward is pyannote's stock per-window path, which pyannote
+    still takes to probe `min_num_samples` and which tests/test_shared_frames.py compares against.
+    Rows whose weights are all zero (a local speaker silent in the chunk) get NaN, as pyannote expects.
     """
 
     def __init__(self, sample_rate: int = 16_000, num_channels: int = 1) -> None:

