@@ -74,6 +74,32 @@ def transcribe(
             rich_help_panel=BATCH,
         ),
     ] = None,
+    ray: Annotated[
+        bool,
+        typer.Option(
+            "--ray",
+            help="Run the batch on Ray (`pip install 'podscribe[ray]'`): a local Ray on this machine, "
+            "or the cluster named by --ray-address.",
+            rich_help_panel=BATCH,
+        ),
+    ] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            help="Ray cluster to join with --ray: auto, ray://host:10001 or host:6379. [default: a local Ray]",
+            rich_help_panel=BATCH,
+        ),
+    ] = None,
+    workers: Annotated[
+        str | None,
+        typer.Option(
+            help="Ray actors: N, or MIN-MAX for an autoscaling pool. [default: 1-as many as fit]", rich_help_panel=BATCH
+        ),
+    ] = None,
+    gpus_per_worker: Annotated[
+        float,
+        typer.Option(help="GPUs per Ray actor (0 on CPU; 0.5 puts two actors on one GPU).", rich_help_panel=BATCH),
+    ] = 0.0,
     config: Annotated[
         Path | None, typer.Option("--config", help="TOML file (see configs/); flags override it.")
     ] = None,
@@ -187,8 +213,11 @@ def transcribe(
             ),
             output=dict(directory=output_dir, formats=formats, overwrite=overwrite),
         )
-        with progress_bar() as progress:
-            reports = run(jobs, options, make_engine=_engine_factory, progress=progress)
+        if ray or ray_address:
+            reports = _run_on_ray(jobs, options, ray_address or "local", workers, gpus_per_worker)
+        else:
+            with progress_bar() as progress:
+                reports = run(jobs, options, make_engine=_engine_factory, progress=progress)
     except PipelineError as err:
         logger.error("%s", err)
         raise typer.Exit(err.exit_code) from None
@@ -211,6 +240,29 @@ def _jobs(files: list[str], manifest: Path | None, references: list[Path]) -> li
             raise ConfigError("--reference applies to one input file; give per-file references in a --manifest")
         jobs = [replace(jobs[0], references=tuple(references))]
     return jobs
+
+
+def _run_on_ray(jobs: list[Job], options: Options, address: str, workers: str | None, gpus: float) -> list[FileReport]:
+    from .distributed import RayOptions, run_on_ray
+
+    low, high = _pool_size(workers)
+    if gpus < 0:
+        raise ConfigError(f"--gpus-per-worker must be 0 or more, got {gpus:g}")
+    return run_on_ray(jobs, options, RayOptions(address, low, high, gpus), make_engine=_engine_factory)
+
+
+def _pool_size(value: str | None) -> tuple[int, int | None]:
+    """`--workers 2` -> (2, 2); `--workers 1-4` -> (1, 4); none -> (1, as many as fit)."""
+    if value is None:
+        return 1, None
+    low, _, high = value.partition("-")
+    try:
+        size = (int(low), int(high or low))
+    except ValueError:
+        raise ConfigError(f"--workers must be N or MIN-MAX, got {value!r}") from None
+    if not 1 <= size[0] <= size[1]:
+        raise ConfigError(f"--workers must be N or MIN-MAX with 1 <= MIN <= MAX, got {value!r}")
+    return size
 
 
 def _write_summary(reports: list[FileReport], started: float, path: Path | None, options: Options, count: int) -> None:

@@ -56,17 +56,22 @@ def run(
 
     Output locations and the device are checked before the models load, so a usage error costs no time.
     """
-    check_output_dir(options.output.directory)
-    check_collisions(jobs, options.output.directory)
-    check_device(options)
-    get_engine = _LazyEngine(make_engine, options)  # a resumed run skips finished files in seconds
+    preflight(jobs, options)
+    get_engine = LazyEngine(make_engine, options)  # a resumed run skips finished files in seconds
     reports = []
     for index, job in enumerate(jobs, start=1):
         logger.info("[%d/%d] %s", index, len(jobs), job.source)
         report = process(get_engine, options, job, progress)
-        _log_outcome(report)
+        log_outcome(report)
         reports.append(report)
     return reports
+
+
+def preflight(jobs: Sequence[Job], options: Options) -> None:
+    """Usage errors found before any model loads or any file is read (exit 2)."""
+    check_output_dir(options.output.directory)
+    check_collisions(jobs, options.output.directory)
+    check_device(options)
 
 
 def process(
@@ -147,7 +152,7 @@ def _first_line(err: Exception) -> str:
     return text.splitlines()[0][:300] if text else "no message"
 
 
-class _LazyEngine:
+class LazyEngine:
     def __init__(self, make: Callable[[Options], Engine], options: Options) -> None:
         self.make, self.options = make, options
         self.engine: Engine | None = None
@@ -176,7 +181,7 @@ def check_device(options: Options) -> None:
         torch_device("cuda")
 
 
-def _log_outcome(report: FileReport) -> None:
+def log_outcome(report: FileReport) -> None:
     if report.status == "done":
         outputs = ", ".join(report.outputs)
         logger.info("%s: done in %.1f s (RTF %.3f) -> %s", report.source, report.wall, report.rtf or 0.0, outputs)
