@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -39,7 +40,9 @@ class RayOptions:
     min_workers: int = 1
     max_workers: int | None = None  # None: as many as the cluster's resources allow
     gpus_per_worker: float = 0.0  # 0 on CPU; a fraction shares one GPU between actors
-    cpus_per_worker: float = 1.0
+    # None: the ASR's cpu_threads. Ray sets OMP_NUM_THREADS to an actor's CPUs, and the thread count
+    # changes CTranslate2's float sums: with as many CPUs as a local run uses, outputs are byte-identical.
+    cpus_per_worker: float | None = None
 
 
 def run_on_ray(
@@ -102,7 +105,7 @@ def _map(ray: Any, dataset: Any, options: Options, ray_options: RayOptions, make
         _bound_worker(options, make_engine, os.getcwd()),
         batch_size=1,  # one file per call: a file's result is printed as soon as it is done
         compute=ray.data.ActorPoolStrategy(min_size=ray_options.min_workers, max_size=ray_options.max_workers),
-        num_cpus=ray_options.cpus_per_worker,
+        num_cpus=ray_options.cpus_per_worker or max(1, options.asr.cpu_threads),
         num_gpus=ray_options.gpus_per_worker,
         # No actor restarts: a lost worker ends the run with its files reported (the rerun finishes
         # them); restartable actors also make Ray print a notice about its arguments on every run.
@@ -166,6 +169,19 @@ def job_from_dict(data: dict[str, Any]) -> Job:
     )
 
 
+def _check_reachable(address: str) -> None:
+    """A host:port that answers nothing makes ray.init retry for minutes: try the port first."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if address in (LOCAL, "auto") or not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as err:
+        raise ConfigError(
+            f"--ray {address}: cannot reach the Ray cluster ({err.strerror or err}); check the address"
+        ) from None
+
+
 def _import_ray() -> Any:
     try:
         import ray
@@ -179,6 +195,7 @@ def _connect(ray: Any, address: str) -> bool:
     """Join the cluster at `address`, or start a local one; True when this call started Ray."""
     if ray.is_initialized():
         return False
+    _check_reachable(address)
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage reporting
     kwargs: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.ERROR, "log_to_driver": False}
     logging.getLogger("ray").setLevel(logging.ERROR)  # start-up notices; our own lines say what happens
