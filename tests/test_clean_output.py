@@ -62,6 +62,14 @@ def test_stderr_holds_only_our_lines(tmp_path, condition) -> None:
     assert (tmp_path / "out" / "jfk.rttm").read_text().startswith("SPEAKER jfk 1 ")
 
 
+def test_little_speech_meeting_clip_prints_no_numpy_warnings(tmp_path) -> None:
+    """AMI trn01 has ~3 s of speech: no speaker gets an embedding long enough for clustering."""
+    source = DATA / "ami" / "trn01.flac"
+    result = run_cli(source, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert foreign_lines(result.stderr, source) == [], result.stderr
+
+
 def test_debug_names_the_dropped_torchcodec_warning(tmp_path) -> None:
     env = without_ffmpeg_libraries(tmp_path)
     command = [sys.executable, "-m", "pipeline", str(DATA / "jfk.flac"), "--model", "tiny.en", "-f", "rttm", "-o", str(tmp_path / "out"), "--debug"]

@@ -9,6 +9,7 @@ Bundled pipeline = pyannote's SpeakerDiarization with
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,7 +63,7 @@ class PyannoteDiarizer:
         }
         o = self.options
         h = hints or SpeakerHints(o.num_speakers, o.min_speakers, o.max_speakers)
-        with _threads(o.threads), torch.inference_mode():
+        with _threads(o.threads), torch.inference_mode(), _quiet_empty_clustering():
             output = self.pipeline(
                 file,
                 num_speakers=h.num_speakers,
@@ -194,6 +195,16 @@ def _adapt(hook: StepHook | None) -> Any:
             hook(step, completed, total)
 
     return pyannote_hook
+
+
+@contextmanager
+def _quiet_empty_clustering() -> Iterator[None]:
+    """pyannote's clustering averages an empty set of embeddings when no speaker has enough clean
+    speech in a file (it then labels everything one speaker, which is what we want): numpy warns."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Mean of empty slice", category=RuntimeWarning)
+        warnings.filterwarnings("ignore", message="invalid value encountered in divide", category=RuntimeWarning)
+        yield
 
 
 @contextmanager
