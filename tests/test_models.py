@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -75,3 +76,23 @@ def test_touched_cache_is_hashed_and_kept(cache) -> None:
     assert ensure_base(cache) == target and model.stat().st_ino == inode, "verified by hash, not rebuilt"
     stamp = json.loads((target / "checksum.json").read_text())
     assert stamp["mtime_ns"] == model.stat().st_mtime_ns and stamp["sha256"] == BASE_SHA256 == sha256(model)
+
+
+def test_a_concurrent_builder_that_finished_first_is_accepted(tmp_path, monkeypatch) -> None:
+    """Two processes joining the cache at once: the one whose rename loses uses the winner's copy."""
+    import pipeline.models as models
+
+    winner = tmp_path / "winner"
+    ensure_base(winner)
+    real_replace = os.replace
+
+    def replace(src, dst):  # the other process renames its copy in just before ours
+        if Path(dst).name == "whisper-base" and not Path(dst).exists():
+            real_replace(winner / "whisper-base", dst)
+            raise OSError(39, "Directory not empty")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(models.os, "replace", replace)
+    target = ensure_base(tmp_path / "shared")
+    assert (target / "model.bin").stat().st_size == BASE_SIZE
+    assert not [p for p in (tmp_path / "shared").iterdir() if p.name.startswith(".")], "our temp copy removed"
