@@ -213,6 +213,8 @@ def transcribe(
             ),
             output=dict(directory=output_dir, formats=formats, overwrite=overwrite),
         )
+        if not (ray or ray_address) and (workers is not None or gpus_per_worker):
+            raise ConfigError("--workers and --gpus-per-worker size the Ray actor pool: add --ray")
         if ray or ray_address:
             reports = _run_on_ray(jobs, options, ray_address or "local", workers, gpus_per_worker)
         else:

@@ -75,6 +75,10 @@ def test_one_bad_file_fails_alone_with_exit_1(fake, episode, tmp_path) -> None:
         (["--min-speakers", "3", "--max-speakers", "2"], "min-speakers (3) is greater than max-speakers (2)"),
         (["-f", "docx"], "unknown output format(s) docx"),
         (["--batch-size", "0"], "batch-size must be at least 1"),
+        (["--workers", "2"], "--workers and --gpus-per-worker size the Ray actor pool: add --ray"),
+        (["--ray", "--workers", "3-1"], "--workers must be N or MIN-MAX with 1 <= MIN <= MAX, got '3-1'"),
+        (["--ray", "--workers", "two"], "--workers must be N or MIN-MAX, got 'two'"),
+        (["--ray", "--gpus-per-worker", "-1"], "--gpus-per-worker must be 0 or more, got -1"),
     ],
 )
 def test_usage_errors_exit_2_before_any_work(fake, episode, args, message) -> None:
