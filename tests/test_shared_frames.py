@@ -79,7 +79,7 @@ def test_diarizations_match(pipelines, clip) -> None:
         ours, theirs = (to_diarization(p(file)) for p in (shared, stock))
     assert len(ours.speakers) == len(theirs.speakers)
     difference = diarization_error_rate(theirs.turns, ours.turns, collar=0.0)
-    assert difference.der < 0.05, f"{clip}: shared-frames vs stock DER {difference.der:.2%}"
+    assert difference.der < 0.02, f"{clip}: shared-frames vs stock DER {difference.der:.2%}"  # measured 0.00 %
 
 
 def test_pyannote_internals_we_use_are_there() -> None:
