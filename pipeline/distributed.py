@@ -27,7 +27,7 @@ from typing import Any
 from .batch import Job
 from .config import Options
 from .engine import Engine
-from .errors import ConfigError, ModelError, PipelineError
+from .errors import ConfigError, ModelError, PipelineError, describe
 from .run import FileReport, LazyEngine, log_outcome, preflight, process
 
 logger = logging.getLogger("podscribe")
@@ -68,7 +68,7 @@ def _collect(rows: Iterator[dict], jobs: Sequence[Job]) -> tuple[dict[int, FileR
     fatal: list[str] = []
     try:
         for row in rows:
-            report = FileReport(**row["report"])
+            report = FileReport(**{**row["report"], "outputs": tuple(row["report"]["outputs"])})
             logger.info("[%d/%d] %s", len(reports) + 1, len(jobs), report.source)
             log_outcome(report)
             reports[row["index"]] = report
@@ -76,10 +76,11 @@ def _collect(rows: Iterator[dict], jobs: Sequence[Job]) -> tuple[dict[int, FileR
                 fatal.append(report.error or "")
     except Exception as err:  # a worker or node lost: Ray raises its own error types
         logger.debug("Ray run failed", exc_info=err)
-        reason = f"{type(err).__name__}: {str(err).strip().splitlines()[0][:200] if str(err).strip() else ''}"
         for index, job in enumerate(jobs):
             if index not in reports:
-                error = f"not finished: the Ray run failed ({reason}); run the same command again to finish the rest"
+                error = (
+                    f"not finished: the Ray run failed ({describe(err)}); run the same command again to finish the rest"
+                )
                 reports[index] = FileReport(str(job.source), "failed", error=error)
                 log_outcome(reports[index])
     return reports, fatal
@@ -88,7 +89,7 @@ def _collect(rows: Iterator[dict], jobs: Sequence[Job]) -> tuple[dict[int, FileR
 def _results(
     ray: Any, jobs: Sequence[Job], options: Options, ray_options: RayOptions, make_engine: Any
 ) -> Iterator[dict]:
-    items = [{"index": i, "job": json.dumps(job_to_dict(job))} for i, job in enumerate(jobs)]
+    items = [{"index": i, "job": json.dumps(asdict(job), default=str)} for i, job in enumerate(jobs)]  # paths as text
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # the driver prints one line per file instead
     dataset = ray.data.from_items(items, override_num_blocks=max(1, len(items)))
@@ -149,14 +150,6 @@ class FileWorker:
         return out
 
 
-def job_to_dict(job: Job) -> dict[str, Any]:
-    data = asdict(job)
-    data["source"] = str(job.source)
-    data["relative"] = str(job.relative) if job.relative is not None else None
-    data["references"] = [str(r) for r in job.references]
-    return data
-
-
 def job_from_dict(data: dict[str, Any]) -> Job:
     return Job(
         source=Path(data["source"]),
@@ -203,7 +196,7 @@ def _connect(ray: Any, address: str) -> bool:
         ray.init(address=None if address == LOCAL else address, **kwargs)
     except (ConnectionError, ValueError, RuntimeError) as err:
         raise ConfigError(
-            f"--ray {address}: cannot reach the Ray cluster ({err}); check the address, or use --ray for a local one"
+            f"--ray {address}: cannot reach the Ray cluster ({describe(err)}); check the address"
         ) from None
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     return True

@@ -9,6 +9,12 @@ EXIT_USAGE = 2  # bad option, config, model or output location: nothing was proc
 EXIT_INTERRUPTED = 130  # Ctrl-C / SIGTERM: finished files are kept, nothing partial is left
 
 
+def describe(err: BaseException) -> str:
+    """`Type: first line of the message`, short enough for the one line a user sees."""
+    text = str(err).strip()
+    return f"{type(err).__name__}: {text.splitlines()[0][:300] if text else 'no message'}"
+
+
 class PipelineError(Exception):
     """Base class: `str(err)` is the one line shown to the user."""
 

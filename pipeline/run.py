@@ -17,7 +17,7 @@ from .audio import load_audio
 from .batch import Job
 from .config import Options
 from .engine import Engine, Progress
-from .errors import ModelError, PipelineError
+from .errors import ModelError, PipelineError, describe
 from .evaluate import score
 from .formats import WRITERS, output_path, render_all, write_files
 from .formats.json_format import dump_json
@@ -134,7 +134,7 @@ def failed(job: Job, err: Exception) -> FileReport:
 def explain(err: Exception) -> str:
     if isinstance(err, PipelineError):
         return str(err)
-    detail = f"{type(err).__name__}: {_first_line(err)}"
+    detail = describe(err)
     if isinstance(err, MemoryError):
         return f"out of memory ({detail}); close other programs, or use a smaller --model or --batch-size"
     if (
@@ -145,11 +145,6 @@ def explain(err: Exception) -> str:
         where = f"{err.filename}: " if err.filename else ""
         return f"{where}{err.strerror or detail}; free disk space or fix permissions"
     return f"unexpected error ({detail}); this is a bug: rerun with --debug for the traceback and report it"
-
-
-def _first_line(err: Exception) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0][:300] if text else "no message"
 
 
 class LazyEngine:
@@ -165,8 +160,9 @@ class LazyEngine:
                 raise
             except Exception as err:  # e.g. a CUDA runtime that fails to initialise
                 logger.debug("model loading: traceback", exc_info=err)
-                reason = f"{type(err).__name__}: {_first_line(err)}"
-                raise ModelError(f"models failed to load ({reason}); rerun with --debug for the traceback") from err
+                raise ModelError(
+                    f"models failed to load ({describe(err)}); rerun with --debug for the traceback"
+                ) from err
         return self.engine
 
 
