@@ -41,7 +41,8 @@ class DiarizationOptions:
     num_speakers: int | None = None  # exact count, when known
     min_speakers: int | None = None
     max_speakers: int | None = None
-    threshold: float = 0.7  # agglomerative clustering cosine-distance threshold (bundled pipeline)
+    threshold: float = 0.7  # agglomerative clustering cosine-distance threshold on clean audio (bundled pipeline)
+    clustering: str = "adaptive"  # adaptive: the threshold loosens on noisy audio; ahc: one global threshold
     window_step: float = 0.25  # segmentation sliding-window step, as a fraction of the 10-s window
     threads: int = 1  # torch intra-op threads for diarization
 
@@ -145,6 +146,7 @@ def validate(opts: Options) -> None:
             f"min-speakers ({d.min_speakers}) is greater than max-speakers ({d.max_speakers})",
         )
     _check(0.0 < d.threshold < 2.0, f"diarization threshold must be in (0, 2), got {d.threshold}")
+    _check(d.clustering in ("adaptive", "ahc"), f"diarization clustering must be adaptive or ahc, got {d.clustering!r}")
     _check(0.05 <= d.window_step <= 1.0, f"window-step must be in [0.05, 1], got {d.window_step}")
     _check(d.threads >= 1, f"diarization threads must be 1 or more, got {d.threads}")
     unknown = [f for f in o.formats if f not in OUTPUT_FORMATS]

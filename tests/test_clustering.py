@@ -1,0 +1,87 @@
+"""The noise-adaptive clustering: its SNR estimate and threshold rule, and the real diarizer on real voices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.devset import conversations, degrade
+from pipeline.audio import load_audio
+from pipeline.config import DiarizationOptions, Options, validate
+from pipeline.diarize.clustering import (
+    CLEAN_SNR_DB,
+    NOISY_SNR_DB,
+    NOISY_THRESHOLD,
+    make_clustering,
+    noise_adapted_threshold,
+    snr_db,
+)
+from pipeline.errors import ConfigError
+from pipeline.evaluate import diarization_error_rate
+from pipeline.types import SpeakerHints
+
+
+def _bursts(seconds: float = 20.0, rate: int = 16000) -> np.ndarray:
+    """Half a second on, half off: a 300-Hz tone standing in for speech and pauses."""
+    t = np.arange(int(seconds * rate)) / rate
+    return (0.3 * np.sin(2 * np.pi * 300 * t) * ((t % 1.0) < 0.5)).astype(np.float32)
+
+
+def test_snr_falls_as_noise_rises() -> None:
+    rng = np.random.default_rng(0)
+    clean = _bursts()
+    estimates = [snr_db(clean + level * rng.standard_normal(len(clean)).astype(np.float32)) for level in (0.001, 0.01, 0.05)]
+    assert estimates[0] > estimates[1] > estimates[2]
+    assert estimates[0] > CLEAN_SNR_DB and estimates[2] < NOISY_SNR_DB
+    assert snr_db(clean[:4000]) == CLEAN_SNR_DB  # a quarter second: too short to tell, treated as clean
+
+
+def test_threshold_moves_between_clean_and_noisy() -> None:
+    assert noise_adapted_threshold(0.7, 60.0) == 0.7
+    assert noise_adapted_threshold(0.7, CLEAN_SNR_DB) == 0.7
+    assert noise_adapted_threshold(0.7, NOISY_SNR_DB) == pytest.approx(NOISY_THRESHOLD)
+    assert noise_adapted_threshold(0.7, 0.0) == pytest.approx(NOISY_THRESHOLD)
+    middle = noise_adapted_threshold(0.7, (CLEAN_SNR_DB + NOISY_SNR_DB) / 2)
+    assert middle == pytest.approx((0.7 + NOISY_THRESHOLD) / 2)
+    assert noise_adapted_threshold(0.9, 10.0) == 0.9  # a user's looser threshold is never tightened
+
+
+def test_unknown_clustering_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown clustering 'kmeans'"):
+        make_clustering("kmeans", DiarizationOptions())
+    with pytest.raises(ConfigError, match="clustering must be adaptive or ahc"):
+        validate(Options(diarization=DiarizationOptions(clustering="kmeans")))
+
+
+@pytest.fixture(scope="module")
+def diarizer():
+    from pipeline.diarize.pyannote_backend import PyannoteDiarizer
+
+    return PyannoteDiarizer(DiarizationOptions())
+
+
+@pytest.fixture(scope="module")
+def noisy_conversation(tmp_path_factory):
+    """Two real AMI voices (a man, a woman) taking 16 turns, with pink noise at 10 dB SNR."""
+    cache = tmp_path_factory.mktemp("conv")
+    name, path, reference = next(c for c in conversations(cache) if c[0] == "conv/mixed")
+    return load_audio(degrade(path, "noise", cache / "mixed+noise")), reference
+
+
+@pytest.mark.slow
+def test_noise_no_longer_splits_two_people_into_many(diarizer, noisy_conversation) -> None:
+    audio, reference = noisy_conversation
+    diarizer.use_clustering("ahc")
+    stock = diarizer.diarize(audio)
+    diarizer.use_clustering("adaptive")
+    adaptive = diarizer.diarize(audio)
+    assert len(stock.speakers) >= 4  # one global threshold: 5 measured
+    assert len(adaptive.speakers) == 2
+    assert diarization_error_rate(reference, adaptive.turns).confusion < 0.5 * diarization_error_rate(reference, stock.turns).confusion
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("hints", "expected"), [(SpeakerHints(num_speakers=3), 3), (SpeakerHints(max_speakers=1), 1)])
+def test_speaker_hints_still_decide(diarizer, noisy_conversation, hints, expected) -> None:
+    diarizer.use_clustering("adaptive")
+    assert len(diarizer.diarize(noisy_conversation[0], hints).speakers) == expected
