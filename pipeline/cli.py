@@ -150,6 +150,32 @@ def transcribe(
     ] = None,
     min_speakers: Annotated[int | None, typer.Option(help="At least this many speakers.", rich_help_panel=SPK)] = None,
     max_speakers: Annotated[int | None, typer.Option(help="At most this many speakers.", rich_help_panel=SPK)] = None,
+    speaker_names: Annotated[
+        str | None,
+        typer.Option(
+            help='auto: name speakers from the talk ("I\'m Ann", "thanks, Bob") and --voices; off: ids only. '
+            "[default: auto]",
+            rich_help_panel=SPK,
+        ),
+    ] = None,
+    speaker_name: Annotated[
+        list[str] | None,
+        typer.Option(help="Name a speaker by hand, e.g. SPEAKER_01=Ann (repeat for more).", rich_help_panel=SPK),
+    ] = None,
+    voices: Annotated[
+        str | None,
+        typer.Option(
+            help="Known voices: a folder of NAME.wav (or NAME/*.mp3) clips of 10-20 s, or a file from --save-voices.",
+            rich_help_panel=SPK,
+        ),
+    ] = None,
+    save_voices: Annotated[
+        str | None,
+        typer.Option(
+            help="After the run, add the named speakers' voices to this file (for the next episode's --voices).",
+            rich_help_panel=SPK,
+        ),
+    ] = None,
     output_dir: Annotated[
         str | None,
         typer.Option("--output-dir", "-o", help="Where outputs go; default: beside each input.", rich_help_panel=OUT),
@@ -212,7 +238,10 @@ def transcribe(
                 max_speakers=max_speakers,
             ),
             output=dict(directory=output_dir, formats=formats, overwrite=overwrite),
+            names=dict(mode=speaker_names, given=speaker_name or None, voices=voices, save_voices=save_voices),
         )
+        if (ray or ray_address) and options.names.save_voices:
+            raise ConfigError("--save-voices collects voices in one process: run without --ray")
         if not (ray or ray_address) and (workers is not None or gpus_per_worker):
             raise ConfigError("--workers and --gpus-per-worker size the Ray actor pool: add --ray")
         if ray or ray_address:

@@ -55,16 +55,25 @@ class OutputOptions:
 
 
 @dataclass(frozen=True)
+class NamesOptions:
+    mode: str = "auto"  # auto: name speakers from the talk (and from known voices); off: ids only
+    voices: str | None = None  # folder of NAME.wav / NAME/*.mp3 clips, or a saved voices file
+    given: tuple[str, ...] = ()  # by hand: "SPEAKER_01=Ann", applied last
+    save_voices: str | None = None  # write the named speakers' voices here after the run
+
+
+@dataclass(frozen=True)
 class Options:
     asr: AsrOptions = field(default_factory=AsrOptions)
     diarization: DiarizationOptions = field(default_factory=DiarizationOptions)
     output: OutputOptions = field(default_factory=OutputOptions)
+    names: NamesOptions = field(default_factory=NamesOptions)
 
     def __post_init__(self) -> None:
         validate(self)
 
 
-SECTIONS = {"asr": AsrOptions, "diarization": DiarizationOptions, "output": OutputOptions}
+SECTIONS = {"asr": AsrOptions, "diarization": DiarizationOptions, "output": OutputOptions, "names": NamesOptions}
 
 
 def load(path: str | Path | None = None, **overrides: dict[str, Any]) -> Options:
@@ -130,6 +139,7 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
 def validate(opts: Options) -> None:
     """Reject values that would fail later, with the option's name."""
     a, d, o = opts.asr, opts.diarization, opts.output
+    _validate_names(opts.names, d)
     _check(a.device in DEVICES, f"device '{a.device}' is not one of {', '.join(DEVICES)}")
     _check(a.compute_type in COMPUTE_TYPES, f"compute-type '{a.compute_type}' is not one of {', '.join(COMPUTE_TYPES)}")
     _check(a.batch_size >= 1, f"batch-size must be at least 1, got {a.batch_size}")
@@ -168,3 +178,21 @@ def _check(ok: bool, message: str) -> None:
 def as_dict(opts: Options) -> dict[str, Any]:
     """Plain dict for provenance in outputs."""
     return dataclasses.asdict(opts)
+
+
+def _validate_names(n: NamesOptions, d: DiarizationOptions) -> None:
+    _check(n.mode in ("auto", "off"), f"speaker-names must be auto or off, got {n.mode!r}")
+    for entry in n.given:
+        speaker, sep, name = entry.partition("=")
+        _check(
+            bool(sep and speaker.strip() and name.strip()),
+            f"speaker-name {entry!r}: expected SPEAKER_ID=Name, e.g. SPEAKER_01=Ann",
+        )
+    if n.mode == "off":
+        _check(
+            not (n.voices or n.given or n.save_voices),
+            "--speaker-names off keeps ids only: drop --voices, "
+            "--speaker-name and --save-voices, or use --speaker-names auto",
+        )
+    if n.voices or n.save_voices:
+        _check(d.enabled, "--voices and --save-voices need speakers: remove --no-diarize")

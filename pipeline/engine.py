@@ -10,14 +10,19 @@ import logging
 import time
 from collections.abc import Callable
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from .align import align
 from .asr import FasterWhisperTranscriber, Transcriber
+from .audio import load_audio
 from .config import Options, as_dict
 from .diarize import Diarizer, make_diarizer
-from .types import AsrResult, Audio, Diarization, SpeakerHints, Transcript
+from .errors import ConfigError
+from .names import combine, given_names, name_speakers
+from .types import AsrResult, Audio, Diarization, SpeakerHints, SpeakerName, Transcript, Utterance
 from .version import tool_version
+from .voices import Vector, VoiceBank, load_voices, match_voices, save_voices
 
 logger = logging.getLogger("podscribe")
 Progress = Callable[[str, float], None]  # (stage, fraction done 0..1): drives a progress bar on a terminal
@@ -35,6 +40,8 @@ class Engine:
         if diarizer is None and options.diarization.enabled:
             # Each backend resolves `auto` itself: CTranslate2 and torch may not see the same GPUs.
             self.diarizer = make_diarizer(options.diarization, device=options.asr.device)
+        self.voices = self._load_voices()
+        self.learned: dict[str, list[Vector]] = {}  # name -> voices of named speakers, for --save-voices
 
     def speaker_transcript(
         self,
@@ -47,16 +54,47 @@ class Engine:
         override the options for this recording."""
         asr = self._recognise(audio, language, progress)
         diarization = self._diarize(audio, hints, progress) if self.diarizer else None
+        utterances = align(asr.segments, diarization)
         return Transcript(
             source=audio.source,
             duration=audio.duration,
             language=asr.language,
             language_probability=asr.language_probability,
-            utterances=align(asr.segments, diarization),
+            utterances=utterances,
             segments=asr.segments,
             diarization=diarization,
             provenance=self.provenance(),
+            names=self._names(utterances, diarization),
         )
+
+    def _names(self, utterances: tuple[Utterance, ...], diarization: Diarization | None) -> tuple[SpeakerName, ...]:
+        """Given by hand, then known voices, then the talk; remembered for --save-voices."""
+        opts = self.options.names
+        if diarization is None or opts.mode == "off":
+            return ()
+        by_voice = match_voices(self.voices, diarization.voices) if self.voices else ()
+        names = combine(given_names(opts.given), by_voice, name_speakers(utterances), speakers=diarization.speakers)
+        voices = dict(diarization.voices)
+        for n in names:
+            if n.speaker in voices:
+                self.learned.setdefault(n.name, []).append(voices[n.speaker])
+        return names
+
+    def _load_voices(self) -> VoiceBank | None:
+        path = self.options.names.voices
+        if not path or self.diarizer is None:
+            return None
+        diarizer: Any = self.diarizer
+        if not hasattr(diarizer, "main_voice"):
+            raise ConfigError(f"--voices needs speaker embeddings, which {diarizer.name} does not give")
+        return load_voices(Path(path), lambda clip: diarizer.main_voice(load_audio(clip)), diarizer.voice_model)
+
+    def save_voices(self) -> None:
+        """Write the voices of this run's named speakers to --save-voices (added to what is there)."""
+        path = self.options.names.save_voices
+        diarizer: Any = self.diarizer
+        if path and self.learned and hasattr(diarizer, "voice_model"):
+            save_voices(Path(path), self.learned, diarizer.voice_model)
 
     def _recognise(self, audio: Audio, language: str | None, progress: Progress | None) -> AsrResult:
         started = time.monotonic()

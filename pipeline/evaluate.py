@@ -8,6 +8,7 @@ reference boundary (0.5 = 0.25 s each side, as md-eval's 0.25).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -120,6 +121,18 @@ def cp_word_error_rate(reference: dict[str, str], hypothesis: dict[str, str]) ->
 
 
 @dataclass(frozen=True)
+class NamedResult:
+    """Speaker names against a reference whose speakers are names, with no permutation: a word or a
+    second counts only when its speaker carries the reference speaker's name."""
+
+    speech: float  # share of named reference speakers' speech under the right name
+    words: float  # share of words (by time) inside their turns under the right name
+    correct: int  # found speakers named as the reference speaker they mostly are
+    wrong: int  # found speakers given another name (or any name, where the reference speaker is no person)
+    unnamed: int  # found speakers left unnamed whose reference speaker has a name
+
+
+@dataclass(frozen=True)
 class Scores:
     reference: str
     hypothesis: str
@@ -128,6 +141,7 @@ class Scores:
     der: tuple[DerResult, ...]
     speakers_found: int | None
     speakers_reference: int | None
+    names: NamedResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -155,7 +169,53 @@ def score(transcript: Transcript, reference: Reference) -> Scores:
         der=der,
         speakers_found=len(transcript.diarization.speakers) if transcript.diarization else None,
         speakers_reference=len({t.speaker for t in reference.turns}) if reference.turns else None,
+        names=named_accuracy(reference.turns, transcript) if reference.turns else None,
     )
+
+
+def is_person(label: str) -> bool:
+    """A reference label that is a person's name ("LINGLING", "Ann Lee"), not an id ("FEE083", "AD_1")."""
+    return re.fullmatch(r"[A-Za-z][A-Za-z .'-]*[A-Za-z]", label) is not None
+
+
+def named_accuracy(reference: Sequence[SpeakerTurn], transcript: Transcript) -> NamedResult | None:
+    """None unless the reference names people and the transcript has speakers."""
+    from .names import same_person
+
+    if transcript.diarization is None or not any(is_person(t.speaker) for t in reference):
+        return None
+    named = {n.speaker: n.name for n in transcript.names}
+
+    def right(hyp: str, ref: str) -> bool:
+        return hyp in named and same_person(named[hyp], ref)
+
+    people = [t for t in reference if is_person(t.speaker)]
+    hyp = transcript.diarization.exclusive
+    total = sum(t.end - t.start for t in people)
+    good = sum(_overlap(r, h) for r in people for h in hyp if right(h.speaker, r.speaker))
+    timed = [(w, r) for w in transcript.words if w.speaker for r in people if r.start <= (w.start + w.end) / 2 < r.end]
+    words = sum(right(w.speaker or "", r.speaker) for w, r in timed) / max(1, len(timed))
+    counts = {"correct": 0, "wrong": 0, "unnamed": 0}
+    for speaker, ref in _main_reference_speaker(hyp, reference).items():
+        if speaker in named:
+            counts["correct" if is_person(ref) and same_person(named[speaker], ref) else "wrong"] += 1
+        elif is_person(ref):
+            counts["unnamed"] += 1
+    return NamedResult(round(good / max(total, 1e-9), 4), round(words, 4), **counts)
+
+
+def _overlap(a: SpeakerTurn, b: SpeakerTurn) -> float:
+    return max(0.0, min(a.end, b.end) - max(a.start, b.start))
+
+
+def _main_reference_speaker(hyp: Sequence[SpeakerTurn], reference: Sequence[SpeakerTurn]) -> dict[str, str]:
+    seconds: dict[str, dict[str, float]] = {}
+    for h in hyp:
+        for r in reference:
+            if (o := _overlap(h, r)) > 0:
+                seconds.setdefault(h.speaker, {}).setdefault(r.speaker, 0.0)
+                seconds[h.speaker][r.speaker] += o
+    return {s: max(v, key=lambda k: v[k]) for s, v in seconds.items()}
 
 
 def metric_rows(scores: Scores) -> list[tuple[str, str, str]]:
@@ -186,6 +246,11 @@ def metric_rows(scores: Scores) -> list[tuple[str, str, str]]:
         )
     if scores.speakers_found is not None:
         rows.append(("speakers", f"{scores.speakers_found}", f"reference: {scores.speakers_reference}"))
+    if scores.names is not None:
+        n = scores.names
+        detail = f"speakers named right/wrong/unnamed={n.correct}/{n.wrong}/{n.unnamed}"
+        rows.append(("named speech", f"{n.speech:.2%}", detail))
+        rows.append(("named words", f"{n.words:.2%}", "words under their reference speaker's name"))
     return rows
 
 
@@ -208,4 +273,5 @@ def scores_from_dict(data: dict[str, Any]) -> Scores:
         der=tuple(DerResult(**d) for d in data.get("der", ())),
         speakers_found=data.get("speakers_found"),
         speakers_reference=data.get("speakers_reference"),
+        names=NamedResult(**data["names"]) if data.get("names") else None,
     )

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from .asr import pick_device
@@ -17,7 +18,7 @@ from .audio import load_audio
 from .batch import Job
 from .config import Options
 from .engine import Engine, Progress
-from .errors import ModelError, PipelineError, describe
+from .errors import ConfigError, ModelError, PipelineError, describe
 from .evaluate import score
 from .formats import WRITERS, output_path, render_all, write_files
 from .formats.json_format import dump_json
@@ -64,6 +65,8 @@ def run(
         report = process(get_engine, options, job, progress)
         log_outcome(report)
         reports.append(report)
+    if get_engine.engine is not None:
+        get_engine.engine.save_voices()
     return reports
 
 
@@ -72,6 +75,11 @@ def preflight(jobs: Sequence[Job], options: Options) -> None:
     check_output_dir(options.output.directory)
     check_collisions(jobs, options.output.directory)
     check_device(options)
+    voices = options.names.voices
+    if voices and not Path(voices).exists():
+        raise ConfigError(
+            f"--voices {voices}: no such folder or file; give NAME.wav clips in a folder, or a voices file"
+        )
 
 
 def process(

@@ -56,6 +56,7 @@ class Diarization:
 
     turns: tuple[SpeakerTurn, ...]
     exclusive: tuple[SpeakerTurn, ...]
+    voices: tuple[tuple[str, tuple[float, ...]], ...] = ()  # (speaker, its mean voice embedding), if known
 
     @property
     def speakers(self) -> tuple[str, ...]:
@@ -77,6 +78,29 @@ class Utterance:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """Where a speaker's name came from: the words that said it, when, and the rule that read them
+    (self: "I'm X"; handover: "our next question is from X"; vocative: "thanks, X")."""
+
+    text: str
+    start: float
+    end: float
+    rule: str = ""
+
+
+@dataclass(frozen=True)
+class SpeakerName:
+    """A name for one diarized speaker. `how`: voice (a known voice), introduced / addressed
+    (said in the talk), given (set by hand)."""
+
+    speaker: str
+    name: str
+    how: str
+    confidence: float
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
 class AsrResult:
     segments: tuple[Segment, ...]
     language: str
@@ -95,6 +119,11 @@ class Transcript:
     segments: tuple[Segment, ...] = ()
     diarization: Diarization | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
+    names: tuple[SpeakerName, ...] = ()
+
+    def label(self, speaker: str) -> str:
+        """What the writers show for a speaker id: its name when it has one."""
+        return next((n.name for n in self.names if n.speaker == speaker), speaker)
 
     @property
     def words(self) -> tuple[Word, ...]:

@@ -79,6 +79,11 @@ def test_one_bad_file_fails_alone_with_exit_1(fake, episode, tmp_path) -> None:
         (["--ray", "--workers", "3-1"], "--workers must be N or MIN-MAX with 1 <= MIN <= MAX, got '3-1'"),
         (["--ray", "--workers", "two"], "--workers must be N or MIN-MAX, got 'two'"),
         (["--ray", "--gpus-per-worker", "-1"], "--gpus-per-worker must be 0 or more, got -1"),
+        (["--speaker-name", "Ann"], "speaker-name 'Ann': expected SPEAKER_ID=Name"),
+        (["--speaker-names", "maybe"], "speaker-names must be auto or off"),
+        (["--speaker-names", "off", "--speaker-name", "SPEAKER_00=Ann"], "--speaker-names off keeps ids only"),
+        (["--no-diarize", "--voices", "v"], "--voices and --save-voices need speakers"),
+        (["--ray", "--save-voices", "v.json"], "--save-voices collects voices in one process"),
     ],
 )
 def test_usage_errors_exit_2_before_any_work(fake, episode, args, message) -> None:
@@ -206,3 +211,34 @@ def test_quiet_prints_only_failures(fake, episode, tmp_path) -> None:
 def test_default_level_shows_files_and_stages(fake, episode, tmp_path) -> None:
     default = invoke(episode, "-o", tmp_path / "a").output
     assert "[1/1]" in default and "speech recognition" in default and "debug:" not in default
+
+
+def test_speaker_name_by_hand_shows_in_every_format(fake, episode, tmp_path) -> None:
+    import json
+
+    out = tmp_path / "o"
+    result = invoke(episode, "-o", out, "--speaker-name", "SPEAKER_00=Ann Lee")
+    assert result.exit_code == 0, result.output
+    assert "Ann Lee: hello from the fake model." in (out / "my episode.txt").read_text()
+    assert "[Ann Lee] hello" in (out / "my episode.srt").read_text()
+    assert "<v Ann Lee>hello" in (out / "my episode.vtt").read_text()
+    assert " Ann_Lee <NA> <NA>" in (out / "my episode.rttm").read_text()
+    data = json.loads((out / "my episode.json").read_text())
+    assert data["names"] == [{"speaker": "SPEAKER_00", "name": "Ann Lee", "how": "given", "confidence": 1.0, "evidence": []}]
+    assert data["utterances"][0]["speaker"] == "SPEAKER_00"  # the id stays; the name is beside it
+
+
+def test_speaker_names_off_keeps_ids(fake, episode, tmp_path) -> None:
+    out = tmp_path / "o"
+    assert invoke(episode, "-o", out, "--speaker-names", "off").exit_code == 0
+    assert "SPEAKER_00: hello" in (out / "my episode.txt").read_text()
+
+
+def test_voices_errors_exit_2_before_any_work(fake, episode, tmp_path) -> None:
+    result = invoke(episode, "-o", tmp_path / "o", "--voices", tmp_path / "nowhere")
+    assert result.exit_code == 2 and "nowhere: no such folder or file" in result.output
+    (tmp_path / "voices").mkdir()
+    result = invoke(episode, "-o", tmp_path / "o", "--voices", tmp_path / "voices")
+    assert result.exit_code == 2, result.output
+    assert "--voices needs speaker embeddings, which fake-diarizer does not give" in result.output
+    assert fake.calls == [] and not any((tmp_path / "o").glob("*"))

@@ -30,7 +30,9 @@ def _bursts(seconds: float = 20.0, rate: int = 16000) -> np.ndarray:
 def test_snr_falls_as_noise_rises() -> None:
     rng = np.random.default_rng(0)
     clean = _bursts()
-    estimates = [snr_db(clean + level * rng.standard_normal(len(clean)).astype(np.float32)) for level in (0.001, 0.01, 0.05)]
+    estimates = [
+        snr_db(clean + level * rng.standard_normal(len(clean)).astype(np.float32)) for level in (0.001, 0.01, 0.05)
+    ]
     assert estimates[0] > estimates[1] > estimates[2]
     assert estimates[0] > CLEAN_SNR_DB and estimates[2] < NOISY_SNR_DB
     assert snr_db(clean[:4000]) == CLEAN_SNR_DB  # a quarter second: too short to tell, treated as clean
@@ -48,7 +50,7 @@ def test_threshold_moves_between_clean_and_noisy() -> None:
 
 def test_unknown_clustering_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown clustering 'kmeans'"):
-        make_clustering("kmeans", DiarizationOptions())
+        make_clustering("kmeans", {})
     with pytest.raises(ConfigError, match="clustering must be adaptive or ahc"):
         validate(Options(diarization=DiarizationOptions(clustering="kmeans")))
 
@@ -77,7 +79,10 @@ def test_noise_no_longer_splits_two_people_into_many(diarizer, noisy_conversatio
     adaptive = diarizer.diarize(audio)
     assert len(stock.speakers) >= 4  # one global threshold: 5 measured
     assert len(adaptive.speakers) == 2
-    assert diarization_error_rate(reference, adaptive.turns).confusion < 0.5 * diarization_error_rate(reference, stock.turns).confusion
+    assert (
+        diarization_error_rate(reference, adaptive.turns).confusion
+        < 0.5 * diarization_error_rate(reference, stock.turns).confusion
+    )
 
 
 @pytest.mark.slow

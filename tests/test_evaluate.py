@@ -223,3 +223,43 @@ def test_shipped_turns_are_the_seeds_spoken_text_word_for_word() -> None:
     assert len(turns) == 30 and len({speaker for speaker, _ in turns}) == 9
     spoken = SEED.read_text(encoding="utf-8").splitlines()[4:212]
     assert " ".join(text for _, text in turns).split() == " ".join(spoken).split()
+
+
+def test_named_accuracy_counts_right_wrong_and_unnamed() -> None:
+    import dataclasses
+
+    from pipeline.evaluate import is_person, named_accuracy
+    from pipeline.types import SpeakerName, SpeakerTurn
+
+    from .conftest import make_transcript
+
+    t = make_transcript()  # SPEAKER_00 speaks 0.4-4.0 and 3660.9-3662.7, SPEAKER_01 4.0-10.6
+    reference = [SpeakerTurn(0.4, 4.0, "ANN"), SpeakerTurn(4.0, 10.6, "BOB"), SpeakerTurn(3660.9, 3662.7, "ANN")]
+    assert named_accuracy(reference, t) is not None and named_accuracy(reference, t).unnamed == 2
+    right = dataclasses.replace(t, names=(SpeakerName("SPEAKER_00", "Ann Lee", "introduced", 0.8),))
+    result = named_accuracy(reference, right)
+    assert (result.correct, result.wrong, result.unnamed) == (1, 0, 1)
+    assert result.speech == pytest.approx((3.6 + 1.8) / (3.6 + 6.6 + 1.8), abs=1e-3)
+    wrong = dataclasses.replace(t, names=(SpeakerName("SPEAKER_01", "Ann", "addressed", 0.6),))
+    result = named_accuracy(reference, wrong)
+    assert (result.correct, result.wrong, result.speech) == (0, 1, 0.0)
+    ads = [SpeakerTurn(0.4, 10.6, "AD_1")]
+    assert named_accuracy(ads, right) is None  # nobody in that reference is a person
+    assert [is_person(x) for x in ("LINGLING", "Ann Lee", "FEE083", "AD_CAPITAL", "speaker90")] == [True, True, False, False, False]
+
+
+def test_names_survive_the_json_round_trip(tmp_path) -> None:
+    import dataclasses
+
+    from pipeline.formats.json_format import JsonWriter, read_transcript
+    from pipeline.types import Evidence, SpeakerName
+
+    from .conftest import make_transcript
+
+    name = SpeakerName("SPEAKER_01", "Bob", "addressed", 0.75, (Evidence("Thanks, Bob.", 4.0, 4.8, "vocative"),))
+    t = dataclasses.replace(make_transcript(), names=(name,))
+    path = tmp_path / "t.json"
+    with path.open("w") as out:
+        JsonWriter().write(t, out)
+    assert read_transcript(path).names == (name,)
+    assert read_transcript(path).label("SPEAKER_01") == "Bob" and read_transcript(path).label("SPEAKER_00") == "SPEAKER_00"

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from ..config import DiarizationOptions
 from .compat import import_pyannote_audio
 
 CLEAN_SNR_DB = 32.0  # at or above: the clean threshold
@@ -25,17 +24,16 @@ FRAME = 480  # samples: 30-ms frames at 16 kHz for the energy estimate
 CLUSTERINGS = ("adaptive", "ahc")
 
 
-def make_clustering(name: str, options: DiarizationOptions) -> Any:
-    """The clustering step: "adaptive" (ours) or "ahc" (pyannote's, one global threshold)."""
+def make_clustering(name: str, parameters: dict[str, Any]) -> Any:
+    """The clustering step, "adaptive" (ours) or "ahc" (pyannote's, one global threshold), with
+    pyannote's clustering parameters (method, threshold, min_cluster_size)."""
     import_pyannote_audio()
     from pyannote.audio.pipelines.clustering import AgglomerativeClustering
-
-    from .pyannote_backend import bundled_parameters
 
     if name not in CLUSTERINGS:
         raise ValueError(f"unknown clustering {name!r}: one of {', '.join(CLUSTERINGS)}")
     clustering = AgglomerativeClustering(metric="cosine") if name == "ahc" else _adaptive_class()(metric="cosine")
-    clustering.instantiate(bundled_parameters(options)["clustering"])
+    clustering.instantiate(parameters)
     return clustering
 
 

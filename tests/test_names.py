@@ -1,0 +1,125 @@
+"""Speaker names from the talk: rules on text fixtures (pure logic), and how names are combined."""
+
+from __future__ import annotations
+
+from pipeline.names import combine, given_names, name_speakers, same_person
+from pipeline.types import SpeakerName, Utterance, Word
+
+
+def talk(*turns: tuple[str, str]) -> tuple[Utterance, ...]:
+    """(speaker, text) turns as utterances with evenly spaced words."""
+    out, clock = [], 0.0
+    for speaker, text in turns:
+        words = []
+        for token in text.split():
+            words.append(Word(clock, clock + 0.3, " " + token, 0.9, speaker))
+            clock += 0.35
+        out.append(Utterance(words[0].start, words[-1].end, text, tuple(words), speaker))
+        clock += 0.5
+    return tuple(out)
+
+
+def names_of(utterances) -> dict[str, str]:
+    return {n.speaker: n.name for n in name_speakers(utterances)}
+
+
+# Shaped like the seed episode, with Whisper's spellings: host, guest, callers, an ad.
+SHOW = talk(
+    ("AD", "Listen to the Capital Ideas podcast. Hear from Capital Group professionals."),
+    ("HOST", "Hello, and welcome. I'm Ling Ling Wait, your host today. I'm bringing in my colleague Peter Landers. "
+     "Thanks for joining me, Peter."),
+    ("GUEST", "You bet."),
+    ("HOST", "Peter, our first question is from Glen Loveland from Scottsdale, Arizona."),
+    ("CALLER1", "Hi, Lingling. My question is about smart cities. Thank you."),
+    ("HOST", "Excellent question, Glenn. Look, progress is visible. Peter, what are you seeing on the ground?"),
+    ("GUEST", "When I was in Beijing I rode a robotaxi. And to your point, Ling Ling, they are ahead. It is a race."),
+    ("HOST", "Let's tackle the next one, Nicholas Misako's from San Francisco."),
+    ("CALLER2", "Does Beijing believe the West has reached its pinnacle?"),
+    ("HOST", "That is a fantastic question. What do you think, Peter?"),
+    ("GUEST", "What you said is entirely right."),
+)
+
+
+def test_the_show_names_host_guest_and_callers_and_not_the_ad() -> None:
+    found = names_of(SHOW)
+    assert found == {
+        "HOST": "Ling Ling",
+        "GUEST": "Peter Landers",
+        "CALLER1": "Glen Loveland",
+        "CALLER2": "Nicholas Misako",  # the possessive 's Whisper wrote is dropped
+    }
+    assert "AD" not in found
+
+
+def test_how_and_evidence_are_kept() -> None:
+    by_speaker = {n.speaker: n for n in name_speakers(SHOW)}
+    host = by_speaker["HOST"]
+    assert host.how == "introduced"
+    assert any(e.rule == "self" and "I'm Ling Ling" in e.text for e in host.evidence)
+    assert all(e.end > e.start for e in host.evidence)
+    assert by_speaker["GUEST"].how == "addressed"
+    assert 0.0 < by_speaker["GUEST"].confidence < 1.0
+
+
+def test_a_place_after_from_is_not_a_name() -> None:
+    found = names_of(talk(("A", "Our first question is from Anna Berg, from Tucson, Arizona."), ("B", "Hello there.")))
+    assert found == {"B": "Anna Berg"}
+
+
+def test_one_passing_mention_is_not_enough() -> None:
+    # a single vocative (weight 1) is below the bar: a wrong name is worse than none
+    found = names_of(talk(("A", "We talked about it."), ("B", "Right, I agree. Good point, Sam.")))
+    assert found == {}
+
+
+def test_two_hints_for_one_name_are_enough() -> None:
+    utts = talk(("A", "So, Sam, what do you think?"), ("B", "I think so."), ("A", "Thanks for your answer, Sam."))
+    assert names_of(utts) == {"B": "Sam"}
+
+
+def test_conflicting_names_leave_the_speaker_unnamed() -> None:
+    utts = talk(
+        ("A", "So, Sam, what do you think?"),
+        ("B", "Fine."),
+        ("A", "Thanks for that, Sam. Now, Tom, what do you think?"),
+        ("B", "Also fine."),
+        ("A", "Thank you for your time, Tom."),
+    )
+    assert "B" not in names_of(utts)
+
+
+def test_one_name_is_never_given_to_two_speakers() -> None:
+    utts = talk(
+        ("A", "I'm Dana Scott."),
+        ("B", "Hello. I'm Dana Scott."),
+    )
+    assert names_of(utts) == {}
+
+
+def test_sentences_that_only_look_like_introductions() -> None:
+    utts = talk(
+        ("A", "This is a big question. I'm sorry, this is the hardest part. My name is not important."),
+        ("B", "So, well, yes, thank you. Okay, Monday, then."),
+    )
+    assert names_of(utts) == {}
+
+
+def test_spelling_variants_count_as_one_person() -> None:
+    assert same_person("Glen", "Glenn Loveland")
+    assert same_person("Ling Ling", "LINGLING")
+    assert same_person("Rem Reimunassen", "RAM")  # one letter off in the first name
+    assert not same_person("Sam", "Tom")
+    assert not same_person("Victor", "Peter")
+
+
+def test_given_names_beat_voices_beat_talk_and_names_stay_unique() -> None:
+    given = given_names(["SPEAKER_01=Ann"])
+    voice = (SpeakerName("SPEAKER_01", "Bob", "voice", 0.9), SpeakerName("SPEAKER_02", "Ann", "voice", 0.8))
+    talked = (SpeakerName("SPEAKER_02", "Carl", "introduced", 0.7), SpeakerName("SPEAKER_03", "Dee", "addressed", 0.6))
+    out = {n.speaker: (n.name, n.how) for n in combine(given, voice, talked, speakers=("SPEAKER_01", "SPEAKER_02", "SPEAKER_03"))}
+    # SPEAKER_02's voice says Ann, but Ann was given to SPEAKER_01 by hand: the talk's Carl is next
+    assert out == {"SPEAKER_01": ("Ann", "given"), "SPEAKER_02": ("Carl", "introduced"), "SPEAKER_03": ("Dee", "addressed")}
+
+
+def test_names_for_unknown_ids_are_ignored() -> None:
+    assert combine(given_names(["SPEAKER_09=Zed"]), speakers=("SPEAKER_00",)) == ()
