@@ -141,11 +141,17 @@ def _bare(name: str) -> str:
 
 
 def _vocatives(text: str) -> list[str]:
-    names = []
+    """Names said to someone; a sentence counts each name once, however many patterns see it."""
+    names: list[str] = []
     for pattern in VOCATIVE:
         for m in pattern.finditer(text):
-            if _plausible(m.group("name")) and not _PLACE_BEFORE.search(text[: m.start("name")].rstrip(", ")):
-                names.append(_bare(m.group("name")))
+            name = _bare(m.group("name"))
+            if (
+                _plausible(name)
+                and name not in names
+                and not _PLACE_BEFORE.search(text[: m.start("name")].rstrip(", "))
+            ):
+                names.append(name)
     return names
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ConfigError, InputError
+from .errors import ConfigError
 from .types import Evidence, SpeakerName
 
 THRESHOLD = 0.65  # cosine; benchmarks/voices_eval.py: same person 0.77-0.97 (one noisy 0.55 fragment), others <= 0.54
@@ -45,18 +45,18 @@ def load_voices(path: Path, embed: Embed, model: str) -> VoiceBank:
     if path.is_file():
         return read_voices_file(path, model)
     if not path.is_dir():
-        raise InputError(f"{path}: --voices needs a folder of NAME.wav / NAME/*.mp3 clips or a voices file")
+        raise ConfigError(f"{path}: --voices needs a folder of NAME.wav / NAME/*.mp3 clips or a voices file")
     people = []
     for entry in sorted(path.iterdir()):
         clips = sorted(p for p in entry.iterdir() if _is_audio(p)) if entry.is_dir() else [entry]
         clips = [c for c in clips if _is_audio(c)]
         vectors = [v for clip in clips if (v := embed(clip)) is not None]
         if clips and not vectors:
-            raise InputError(f"{clips[0]}: no speech found for {_person(entry)}; use 10-20 s of their voice alone")
+            raise ConfigError(f"{clips[0]}: no speech found for {_person(entry)}; use 10-20 s of their voice alone")
         if vectors:
             people.append((_person(entry), tuple(vectors)))
     if not people:
-        raise InputError(f"{path}: no voice clips found (NAME.wav, or NAME/*.mp3 for several clips per person)")
+        raise ConfigError(f"{path}: no voice clips found (NAME.wav, or NAME/*.mp3 for several clips per person)")
     return VoiceBank(model, tuple(people))
 
 
@@ -67,7 +67,7 @@ def read_voices_file(path: Path, model: str) -> VoiceBank:
             raise ValueError(f"not a {FORMAT} file")
         people = tuple((str(n), tuple(tuple(float(x) for x in v) for v in vs)) for n, vs in data["voices"].items())
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as err:
-        raise InputError(f"{path}: not a voices file ({err}); write one with --save-voices") from None
+        raise ConfigError(f"{path}: not a voices file ({err}); write one with --save-voices") from None
     if data.get("model") != model:
         raise ConfigError(
             f"{path}: voices were saved with embedding model {data.get('model')!r}, this run uses {model!r}; "

