@@ -123,3 +123,28 @@ def test_given_names_beat_voices_beat_talk_and_names_stay_unique() -> None:
 
 def test_names_for_unknown_ids_are_ignored() -> None:
     assert combine(given_names(["SPEAKER_09=Zed"]), speakers=("SPEAKER_00",)) == ()
+
+
+def _seed_talk(turns_json) -> tuple[Utterance, ...]:
+    """The rendered episode's reference turns (the seed's own text) as utterances, words spread evenly."""
+    import json
+
+    out = []
+    for turn in json.loads(turns_json.read_text())["turns"]:
+        words = []
+        for sentence in turn["sentences"]:
+            tokens = sentence["text"].split()
+            step = (sentence["end"] - sentence["start"]) / len(tokens)
+            for i, token in enumerate(tokens):
+                start = sentence["start"] + i * step
+                words.append(Word(start, start + step * 0.9, " " + token, 0.9, turn["speaker"]))
+        out.append(Utterance(turn["start"], turn["end"], turn["text"], tuple(words), turn["speaker"]))
+    return tuple(out)
+
+
+def test_the_seed_episode_names_all_seven_people_and_no_ad() -> None:
+    from .conftest import SAMPLES
+
+    found = {speaker: name for speaker, name in names_of(_seed_talk(SAMPLES / "episode.turns.json")).items()}
+    assert sorted(found) == ["EUGENE", "GLENN", "LINGLING", "NICHOLAS", "PETER", "RAM", "VICTOR"]
+    assert all(same_person(name, speaker) for speaker, name in found.items()), found
