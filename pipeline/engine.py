@@ -1,6 +1,7 @@
 """The core flow for one decoded recording: transcribe → diarize → align, with the models loaded once.
 
-Knows nothing of files, batches or outputs: audio and per-recording hints in, a Transcript out.
+Knows nothing of batches or outputs: audio and per-recording hints in, a Transcript out. The only
+files it reads are the --voices clips, once, when the models load.
 """
 
 from __future__ import annotations
