@@ -88,7 +88,7 @@ def conversations(cache: Path) -> list[tuple[str, Path, list[SpeakerTurn]]]:
         target = cache / f"conv_{name}.wav"
         samples, turns = _converse(voices)
         if not target.exists():
-            _write_wav(target, samples)
+            write_wav(target, samples)
         out.append((f"conv/{name}", target, turns))
     return out
 
@@ -159,7 +159,7 @@ def degrade(source: Path, variant: str, stem: Path) -> Path:
     elif variant == "mp3":
         _ffmpeg(source, partial, ["-ar", "16000", "-c:a", "libmp3lame", "-b:a", "32k"])
     elif variant == "noise":
-        _write_wav(partial, with_noise(load_audio(source).samples, NOISE_SNR_DB, seed=len(source.name)))
+        write_wav(partial, with_noise(load_audio(source).samples, NOISE_SNR_DB, seed=len(source.name)))
     else:
         raise ValueError(f"unknown variant {variant!r}; one of {VARIANTS}")
     partial.replace(target)
@@ -182,9 +182,23 @@ def _ffmpeg(source: Path, target: Path, args: list[str]) -> None:
     subprocess.run(command, check=True)
 
 
-def _write_wav(path: Path, samples: np.ndarray) -> None:
+def write_wav(path: Path, samples: np.ndarray) -> None:
+    """16-bit mono WAV at 16 kHz."""
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(SAMPLE_RATE)
-        out.writeframes((samples * 32767).astype("<i2").tobytes())
+        out.writeframes((np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes())
+
+
+def first_seconds(samples: np.ndarray, turns: list[SpeakerTurn], seconds: float) -> np.ndarray:
+    """The first `seconds` of speech in `turns` (one speaker's, in order), cut from `samples` and joined:
+    an enrolment clip."""
+    pieces, total = [], 0.0
+    for turn in turns:
+        take = min(turn.end - turn.start, seconds - total)
+        pieces.append(samples[int(turn.start * SAMPLE_RATE) : int((turn.start + take) * SAMPLE_RATE)])
+        total += take
+        if total >= seconds:
+            break
+    return np.concatenate(pieces)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,11 +24,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.devset import _write_wav, degrade, real_recordings, sample_recordings  # noqa: E402
+from benchmarks.devset import degrade, first_seconds, real_recordings, sample_recordings, write_wav  # noqa: E402
 from pipeline.audio import load_audio  # noqa: E402
 from pipeline.config import DiarizationOptions  # noqa: E402
 from pipeline.diarize.pyannote_backend import PyannoteDiarizer  # noqa: E402
-from pipeline.types import SAMPLE_RATE  # noqa: E402
+from pipeline.evaluate import main_reference_speaker  # noqa: E402
 from pipeline.voices import THRESHOLD, load_voices, match_voices  # noqa: E402
 
 NAMED = ("LINGLING", "PETER", "VICTOR", "GLENN", "NICHOLAS", "RAM", "EUGENE")
@@ -40,26 +39,9 @@ def enrol_clips(episode, folder: Path, seconds: float) -> Path:
     audio = load_audio(episode.path).samples
     folder.mkdir(parents=True, exist_ok=True)
     for name in NAMED:
-        pieces, total = [], 0.0
-        for turn in (t for t in episode.reference if t.speaker == name):
-            take = min(turn.end - turn.start, seconds - total)
-            pieces.append(audio[int(turn.start * SAMPLE_RATE) : int((turn.start + take) * SAMPLE_RATE)])
-            total += take
-            if total >= seconds:
-                break
-        _write_wav(folder / f"{name.title()}.wav", np.concatenate(pieces))
+        turns = [t for t in episode.reference if t.speaker == name]
+        write_wav(folder / f"{name.title()}.wav", first_seconds(audio, turns, seconds))
     return folder
-
-
-def main_speaker_of(found_turns, reference) -> dict[str, str]:
-    """Each found speaker -> the reference speaker it overlaps most."""
-    overlap: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for f in found_turns:
-        for r in reference:
-            o = min(f.end, r.end) - max(f.start, r.start)
-            if o > 0:
-                overlap[f.speaker][r.speaker] += o
-    return {s: max(v, key=v.get) for s, v in overlap.items()}
 
 
 def main() -> None:
@@ -78,7 +60,7 @@ def main() -> None:
     print(f"{'recording':32s} {'speaker':10s} {'is':14s} best enrolled (cosine)   named at {THRESHOLD}")
     for rec in tests:
         found = diarizer.diarize(load_audio(rec.path))
-        truth = main_speaker_of(found.exclusive, rec.reference)
+        truth = main_reference_speaker(found.exclusive, rec.reference)
         named = {n.speaker: n.name for n in match_voices(bank, found.voices)}
         for speaker, vector in found.voices:
             v = np.asarray(vector) / np.linalg.norm(vector)

@@ -196,7 +196,7 @@ def named_accuracy(reference: Sequence[SpeakerTurn], transcript: Transcript) -> 
     timed = [(w, r) for w in transcript.words if w.speaker for r in people if r.start <= (w.start + w.end) / 2 < r.end]
     words = sum(right(w.speaker or "", r.speaker) for w, r in timed) / max(1, len(timed))
     counts = {"correct": 0, "wrong": 0, "unnamed": 0}
-    for speaker, ref in _main_reference_speaker(hyp, reference).items():
+    for speaker, ref in main_reference_speaker(hyp, reference).items():
         if speaker in named:
             counts["correct" if is_person(ref) and same_person(named[speaker], ref) else "wrong"] += 1
         elif is_person(ref):
@@ -208,7 +208,8 @@ def _overlap(a: SpeakerTurn, b: SpeakerTurn) -> float:
     return max(0.0, min(a.end, b.end) - max(a.start, b.start))
 
 
-def _main_reference_speaker(hyp: Sequence[SpeakerTurn], reference: Sequence[SpeakerTurn]) -> dict[str, str]:
+def main_reference_speaker(hyp: Sequence[SpeakerTurn], reference: Sequence[SpeakerTurn]) -> dict[str, str]:
+    """Each hypothesis speaker -> the reference speaker it overlaps most."""
     seconds: dict[str, dict[str, float]] = {}
     for h in hyp:
         for r in reference:

@@ -16,6 +16,7 @@ import pytest
 from benchmarks.devset import real_recordings
 from pipeline.audio import load_audio
 from pipeline.config import Options, load
+from pipeline.diarize.postprocess import speech_seconds
 from pipeline.diarize.pyannote_backend import PyannoteDiarizer
 from pipeline.engine import Engine
 from pipeline.evaluate import diarization_error_rate, score, table
@@ -79,7 +80,4 @@ def test_real_speech_diarization_stays_under_limits(tmp_path_factory) -> None:
 
 def _talkers(reference, min_seconds: float) -> int:
     """People in a reference who speak at least `min_seconds` in all."""
-    seconds: dict[str, float] = defaultdict(float)
-    for turn in reference:
-        seconds[turn.speaker] += turn.end - turn.start
-    return sum(s >= min_seconds for s in seconds.values())
+    return sum(s >= min_seconds for s in speech_seconds(reference).values())

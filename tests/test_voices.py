@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import wave
 
 import numpy as np
 import pytest
 
-from benchmarks.devset import conversations, degrade
+from benchmarks.devset import conversations, degrade, first_seconds, write_wav
 from pipeline.audio import load_audio
 from pipeline.config import DiarizationOptions
 from pipeline.errors import ConfigError
+from pipeline.evaluate import main_reference_speaker
 from pipeline.references import read_rttm
 from pipeline.types import SAMPLE_RATE
 from pipeline.voices import VoiceBank, load_voices, match_voices, read_voices_file, save_voices
@@ -19,25 +19,6 @@ from pipeline.voices import VoiceBank, load_voices, match_voices, read_voices_fi
 from .conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
-
-
-def _write(path, samples) -> None:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(SAMPLE_RATE)
-        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-
-
-def _clip(samples, turns, seconds: float = 15.0) -> np.ndarray:
-    pieces, total = [], 0.0
-    for t in turns:
-        take = min(t.end - t.start, seconds - total)
-        pieces.append(samples[int(t.start * SAMPLE_RATE) : int((t.start + take) * SAMPLE_RATE)])
-        total += take
-        if total >= seconds:
-            break
-    return np.concatenate(pieces)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +40,7 @@ def bank(diarizer, tmp_path_factory) -> VoiceBank:
         if render == "episode":
             turns = [t for t in turns if t.end < excerpt_starts]
         (folder / name.title()).mkdir()
-        _write(folder / name.title() / "clip.wav", _clip(samples, turns))
+        write_wav(folder / name.title() / "clip.wav", first_seconds(samples, turns, 15.0))
     return load_voices(folder, lambda p: diarizer.main_voice(load_audio(p)), diarizer.voice_model)
 
 
@@ -68,7 +49,7 @@ def test_enrolled_voices_are_named_in_a_noisy_copy_and_others_are_not(diarizer, 
     found = diarizer.diarize(noisy)
     named = {n.speaker: n for n in match_voices(bank, found.voices)}
     reference = read_rttm(SAMPLES / "excerpt.ref.rttm")
-    truth = _main_reference(found.exclusive, reference)
+    truth = main_reference_speaker(found.exclusive, reference)
     assert {truth[s]: n.name for s, n in named.items()} == {"LINGLING": "Lingling", "VICTOR": "Victor"}
     assert all(n.how == "voice" and n.confidence >= 0.65 for n in named.values())
     assert "EUGENE" in truth.values()  # Eugene is there, found, and stays unnamed: he has no clip
@@ -100,17 +81,7 @@ def test_saved_voices_load_again_and_another_model_is_refused(diarizer, bank, tm
 
 
 def test_a_clip_without_speech_names_the_file(diarizer, tmp_path) -> None:
-    _write(tmp_path / "Quiet.wav", np.zeros(5 * SAMPLE_RATE, dtype=np.float32))
+    write_wav(tmp_path / "Quiet.wav", np.zeros(5 * SAMPLE_RATE, dtype=np.float32))
     with pytest.raises(ConfigError, match="Quiet.wav: no speech found for Quiet"):
         load_voices(tmp_path, lambda p: diarizer.main_voice(load_audio(p)), diarizer.voice_model)
 
-
-def _main_reference(found, reference) -> dict[str, str]:
-    seconds: dict[str, dict[str, float]] = {}
-    for f in found:
-        for r in reference:
-            o = min(f.end, r.end) - max(f.start, r.start)
-            if o > 0:
-                seconds.setdefault(f.speaker, {}).setdefault(r.speaker, 0.0)
-                seconds[f.speaker][r.speaker] += o
-    return {s: max(v, key=lambda k: v[k]) for s, v in seconds.items()}

@@ -36,15 +36,21 @@ def relabel(diarization: Diarization) -> Diarization:
     return Diarization(turns=rename(diarization.turns), exclusive=rename(diarization.exclusive), voices=voices)
 
 
+def speech_seconds(turns: Sequence[SpeakerTurn]) -> dict[str, float]:
+    """Seconds of speech per speaker (pass exclusive turns, so overlap is not counted twice)."""
+    total: dict[str, float] = defaultdict(float)
+    for turn in turns:
+        total[turn.speaker] += turn.end - turn.start
+    return dict(total)
+
+
 def drop_minor_speakers(diarization: Diarization, min_seconds: float) -> Diarization:
     """Remove speakers with less than `min_seconds` of speech in the whole file.
 
     Such "speakers" are almost always segmentation artefacts (a breath, a noise at a turn edge);
     their words then go to the nearest remaining turn (rule 1). Never removes the only speaker.
     """
-    total: dict[str, float] = defaultdict(float)
-    for turn in diarization.exclusive:
-        total[turn.speaker] += turn.end - turn.start
+    total = speech_seconds(diarization.exclusive)
     minor = {s for s, seconds in total.items() if seconds < min_seconds}
     if not minor or minor >= set(total):
         return diarization

@@ -22,7 +22,7 @@ from ..types import Audio, Diarization, SpeakerHints, SpeakerTurn
 from .base import StepHook
 from .clustering import make_clustering
 from .compat import import_pyannote_audio
-from .postprocess import drop_minor_speakers, exclusive_view, relabel
+from .postprocess import drop_minor_speakers, exclusive_view, relabel, speech_seconds
 
 BUNDLED = "bundled"
 SEGMENTATION_WINDOW = 10.0  # seconds: segmentation-3.0's chunk length
@@ -57,9 +57,7 @@ class PyannoteDiarizer:
     def main_voice(self, audio: Audio) -> tuple[float, ...] | None:
         """The voice embedding of whoever speaks most in `audio` (an enrolment clip); None: no speech."""
         found = self.diarize(audio)
-        seconds: dict[str, float] = {}
-        for turn in found.exclusive:
-            seconds[turn.speaker] = seconds.get(turn.speaker, 0.0) + turn.end - turn.start
+        seconds = speech_seconds(found.exclusive)
         voices = dict(found.voices)
         ranked = sorted((s for s in seconds if s in voices), key=lambda s: -seconds[s])
         return voices[ranked[0]] if ranked else None
