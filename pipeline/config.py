@@ -44,7 +44,8 @@ class DiarizationOptions:
     threshold: float = 0.7  # agglomerative clustering cosine-distance threshold on clean audio (bundled pipeline)
     clustering: str = "adaptive"  # adaptive: the threshold loosens on noisy audio; ahc: one global threshold
     window_step: float = 0.25  # segmentation sliding-window step, as a fraction of the 10-s window
-    threads: int = 1  # torch intra-op threads for diarization
+    threads: int = 1  # torch and ONNX Runtime intra-op threads for diarization
+    overlap: bool = True  # run diarization on its own thread while speech recognition runs
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from importlib import metadata
@@ -53,8 +54,7 @@ class Engine:
     ) -> Transcript:
         """Words with times, speaker turns, and every word given a speaker. `language` and `hints`
         override the options for this recording."""
-        asr = self._recognise(audio, language, progress)
-        diarization = self._diarize(audio, hints, progress) if self.diarizer else None
+        asr, diarization = self._recognise_and_diarize(audio, language, hints, progress)
         utterances = align(asr.segments, diarization)
         return Transcript(
             source=audio.source,
@@ -97,6 +97,23 @@ class Engine:
         if path and self.learned and hasattr(diarizer, "voice_model"):
             save_voices(Path(path), self.learned, diarizer.voice_model)
 
+    def _recognise_and_diarize(
+        self, audio: Audio, language: str | None, hints: SpeakerHints | None, progress: Progress | None
+    ) -> tuple[AsrResult, Diarization | None]:
+        """Both stages read only `audio`; with `overlap` diarization runs on its own thread meanwhile
+        (CTranslate2, torch and ONNX Runtime release the GIL, and beam search leaves a core part idle)."""
+        if self.diarizer is None:
+            return self._recognise(audio, language, progress), None
+        if not self.options.diarization.overlap:
+            return self._recognise(audio, language, progress), self._diarize(audio, hints, progress)
+        diarizing = Background(lambda: self._diarize(audio, hints, progress), name="diarization")
+        try:
+            asr = self._recognise(audio, language, progress)
+        except Exception:
+            diarizing.wait()  # the next recording must not share the diarizer with this one's thread
+            raise
+        return asr, diarizing.result()
+
     def _recognise(self, audio: Audio, language: str | None, progress: Progress | None) -> AsrResult:
         started = time.monotonic()
         report = (lambda seconds: progress("speech recognition", seconds / audio.duration)) if progress else None
@@ -131,6 +148,32 @@ class Engine:
             "compute_type": getattr(self.transcriber, "compute_type", None),
             "options": as_dict(self.options),
         }
+
+
+class Background:
+    """Runs `work` on a daemon thread: a Ctrl-C in the main thread exits without waiting for it."""
+
+    def __init__(self, work: Callable[[], Any], name: str) -> None:
+        self._outcome: tuple[Any, BaseException | None] = (None, None)
+        self._thread = threading.Thread(target=self._run, args=(work,), name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self, work: Callable[[], Any]) -> None:
+        try:
+            self._outcome = (work(), None)
+        except BaseException as err:  # handed to the caller by result()
+            self._outcome = (None, err)
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Any:
+        """The work's return value, or its exception raised here, in the caller's thread."""
+        self.wait()
+        value, error = self._outcome
+        if error is not None:
+            raise error
+        return value
 
 
 def _versions(*packages: str) -> dict[str, str]:

@@ -40,6 +40,7 @@ class PyannoteDiarizer:
         self.options = options
         self.device = torch_device(device)
         self.name = f"pyannote:{options.model}"
+        self.segmentation_runtime = "torch"  # "onnxruntime" when the CPU path could use the ONNX export
         with _threads(options.threads):
             self.pipeline = self._load()  # the pyannote Pipeline itself (benchmarks re-tune it)
 
@@ -75,6 +76,8 @@ class PyannoteDiarizer:
             import torch
 
             pipeline.to(torch.device(self.device))
+        else:
+            self.segmentation_runtime = _onnx_segmentation(pipeline, self.options.threads)
         return pipeline
 
     def diarize(self, audio: Audio, hints: SpeakerHints | None = None, hook: StepHook | None = None) -> Diarization:
@@ -195,6 +198,14 @@ def bundled_parameters(options: DiarizationOptions) -> dict[str, Any]:
             "min_cluster_size": max(2, round(MIN_SPEAKER_SECONDS * chunks_per_second)),
         },
     }
+
+
+def _onnx_segmentation(pipeline: Any, threads: int) -> str:
+    """Any pipeline whose segmentation model is segmentation-3.0 (the probe checks) runs it in ONNX Runtime."""
+    from .onnx_segmentation import use_onnx_runtime
+
+    model = getattr(getattr(pipeline, "_segmentation", None), "model", None)
+    return "onnxruntime" if model is not None and use_onnx_runtime(model, threads) else "torch"
 
 
 def _external_pipeline(name: str) -> Any:

@@ -1,0 +1,111 @@
+"""The engine's flow with fake backends: diarization beside speech recognition (overlap), and what
+each stage's failure does to the other."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+import numpy as np
+import pytest
+
+from pipeline.config import Options
+from pipeline.engine import Background, Engine
+from pipeline.types import Audio
+
+from .conftest import FakeDiarizer, FakeTranscriber
+
+AUDIO = Audio(np.zeros(16_000 * 3, dtype=np.float32), "three-seconds.wav")
+WAIT = 10.0  # seconds: generous, a stage that never comes fails the test instead of hanging it
+
+
+class MeetingTranscriber(FakeTranscriber):
+    """Finishes only once diarization has started: proves the two stages run at the same time."""
+
+    def __init__(self, started: threading.Event) -> None:
+        super().__init__()
+        self.started = started
+        self.saw_diarization_running = False
+
+    def transcribe(self, audio, language=None, progress=None):
+        self.saw_diarization_running = self.started.wait(WAIT)
+        return super().transcribe(audio, language, progress)
+
+
+class SignallingDiarizer(FakeDiarizer):
+    def __init__(self, started: threading.Event, fail: bool = False) -> None:
+        self.started, self.fail = started, fail
+        self.finished = threading.Event()
+        self.thread = ""
+
+    def diarize(self, audio, hints=None, hook=None):
+        self.thread = threading.current_thread().name
+        self.started.set()
+        try:
+            if self.fail:
+                raise MemoryError("diarization ran out of memory")
+            return super().diarize(audio, hints, hook)
+        finally:
+            self.finished.set()
+
+
+def _options(overlap: bool) -> Options:
+    base = Options()
+    return dataclasses.replace(base, diarization=dataclasses.replace(base.diarization, overlap=overlap))
+
+
+def test_overlap_runs_diarization_while_recognition_runs() -> None:
+    started = threading.Event()
+    asr, diarizer = MeetingTranscriber(started), SignallingDiarizer(started)
+    together = Engine(_options(True), transcriber=asr, diarizer=diarizer).speaker_transcript(AUDIO)
+    assert asr.saw_diarization_running
+    assert diarizer.thread == "diarization"
+    alone = Engine(_options(False), transcriber=FakeTranscriber(), diarizer=FakeDiarizer()).speaker_transcript(AUDIO)
+    assert together.utterances == alone.utterances
+    assert together.diarization == alone.diarization
+
+
+def test_without_overlap_diarization_runs_after_recognition_in_the_caller() -> None:
+    started = threading.Event()
+    diarizer = SignallingDiarizer(started)
+
+    class Sequential(FakeTranscriber):
+        def transcribe(self, audio, language=None, progress=None):
+            assert not started.is_set(), "diarization started before recognition finished"
+            return super().transcribe(audio, language, progress)
+
+    Engine(_options(False), transcriber=Sequential(), diarizer=diarizer).speaker_transcript(AUDIO)
+    assert diarizer.thread == threading.current_thread().name
+
+
+def test_a_diarization_error_reaches_the_caller_as_itself() -> None:
+    started = threading.Event()
+    engine = Engine(_options(True), transcriber=MeetingTranscriber(started), diarizer=SignallingDiarizer(started, True))
+    with pytest.raises(MemoryError, match="out of memory"):
+        engine.speaker_transcript(AUDIO)
+
+
+def test_a_recognition_error_waits_for_diarization_before_it_propagates() -> None:
+    started = threading.Event()
+    diarizer = SignallingDiarizer(started)
+
+    class Broken(FakeTranscriber):
+        def transcribe(self, audio, language=None, progress=None):
+            started.wait(WAIT)
+            raise RuntimeError("decoder failed")
+
+    engine = Engine(_options(True), transcriber=Broken(), diarizer=diarizer)
+    with pytest.raises(RuntimeError, match="decoder failed"):
+        engine.speaker_transcript(AUDIO)
+    assert diarizer.finished.is_set()  # the next recording never shares the diarizer with a stale thread
+
+
+def test_background_hands_back_the_value_or_the_exception() -> None:
+    assert Background(lambda: 42, name="t").result() == 42
+
+    def fail() -> None:
+        raise KeyError("lost")
+
+    with pytest.raises(KeyError, match="lost"):
+        Background(fail, name="t").result()
+    assert Background(lambda: None, name="t")._thread.daemon  # Ctrl-C never waits for it
