@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
+from .chunking import pack_clips
 from .config import AsrOptions
 from .errors import ConfigError, ModelError
 from .guards import clean_segment, drop_repeated_segments, is_non_speech
@@ -83,6 +84,9 @@ class FasterWhisperTranscriber:
         )
         if opts.batch_size > 1:
             kwargs.update(batch_size=opts.batch_size, chunk_length=opts.chunk_length)
+            clips = speech_clips(audio, opts.chunk_length) if opts.vad else []
+            if clips:  # else faster-whisper's own VAD path: it reports no speech its own way
+                kwargs.update(clip_timestamps=[{"start": a, "end": b} for a, b in clips], vad_filter=False)
         segments, info = self._model.transcribe(audio.samples, **kwargs)
         collected = drop_repeated_segments(list(_collect(segments, progress)))
         return AsrResult(
@@ -90,6 +94,16 @@ class FasterWhisperTranscriber:
             language=info.language,
             language_probability=float(info.language_probability),
         )
+
+
+def speech_clips(audio: Audio, max_clip: float) -> list[tuple[float, float]]:
+    """Silero VAD's speech regions (faster-whisper's batched settings), packed into clips at the pauses."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    vad = VadOptions(max_speech_duration_s=max_clip, min_silence_duration_ms=160)
+    regions = get_speech_timestamps(audio.samples, vad, sampling_rate=audio.sample_rate)
+    speech = [(r["start"] / audio.sample_rate, r["end"] / audio.sample_rate) for r in regions]
+    return pack_clips(speech, max_clip)
 
 
 def _collect(segments: Iterable[Any], progress: Progress | None) -> Iterable[Segment]:

@@ -21,6 +21,7 @@ from .errors import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Co
 from .evaluate import score, scores_from_dict, table
 from .formats import write_files
 from .formats.json_format import dump_json, read_transcript
+from .memory import limit_malloc_arenas
 from .references import read_references
 from .report import render_report
 from .run import FileReport, run
@@ -379,6 +380,7 @@ def score_main() -> None:
 def main() -> None:
     # SIGTERM behaves like Ctrl-C: outputs are written by rename, so nothing partial stays behind.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    limit_malloc_arenas()  # before any model loads or thread starts
     setup_logging(logging.INFO)
     try:
         app()

@@ -112,3 +112,28 @@ def test_faster_whisper_float16_on_cuda() -> None:
     assert (asr.device, asr.compute_type) == ("cuda", "float16")
     text = normalize(" ".join(s.text for s in asr.transcribe(load_audio(DATA / "jfk.flac")).segments))
     assert "ask not what your country can do for you" in text
+
+
+def test_frame_windows_match_the_whole_trunk_output_and_drop_what_is_behind() -> None:
+    from pipeline.diarize.shared_frames import FrameWindows
+
+    whole = torch.arange(2 * 1300, dtype=torch.float32).reshape(2, 1300)
+    pieces = [whole[:, i : i + 500] for i in range(0, 1300, 500)]  # blocks of 500 frames, the last 300
+    computed: list[int] = []
+
+    def lazily():
+        for i, piece in enumerate(pieces):
+            computed.append(i)
+            yield piece
+
+    windows = FrameWindows(lazily())
+    spans = [(0, 500), (125, 625), (250, 750), (900, 1400), (1250, 1750)]  # the last two run past the end
+    for lo, hi in spans:
+        got = windows.get(lo, hi)[0]
+        expected = torch.nn.functional.pad(whole[:, lo:hi], (0, max(0, hi - 1300)))
+        assert torch.equal(got, expected), (lo, hi)
+        if (lo, hi) == (125, 625):
+            assert computed == [0, 1], "a block is computed only when a window reaches it"
+    assert len(windows._kept) == 1, "blocks every later window starts past are dropped"
+    with pytest.raises(ValueError, match="start order"):
+        windows.get(0, 500)

@@ -12,7 +12,7 @@ overlap-aware masks, clustering, reconstruction) is pyannote's.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -86,7 +86,9 @@ class SharedFramesDiarization(SpeakerDiarization):
     ) -> np.ndarray:
         net = embedding_net(self)  # CAMPPlus, on the pipeline's device
         sample_rate = self._embedding.sample_rate
-        frames = trunk_frames(net, file["waveform"][0], sample_rate, hook)  # (512, T) on the net's device
+        # Frames are computed block by block as the windows reach them and dropped behind: a long
+        # file never holds its whole (512, T) trunk output (370 MB of float32 per hour).
+        frames = FrameWindows(trunk_blocks(net, file["waveform"][0], sample_rate, hook))
         masks = _embedding_masks(binary_segmentations, exclude_overlap, self._embedding.min_num_samples, sample_rate)
         spans = [_frame_span(chunk.start, chunk.end) for chunk, _ in binary_segmentations]
         return pool_embeddings(net, frames, masks, spans).cpu().numpy()
@@ -96,9 +98,12 @@ def device_of(net: nn.Module) -> torch.device:
     return next(net.parameters()).device
 
 
-def pool_embeddings(net: Any, frames: torch.Tensor, masks: np.ndarray, spans: list[tuple[int, int]]) -> torch.Tensor:
+def pool_embeddings(
+    net: Any, frames: torch.Tensor | FrameWindows, masks: np.ndarray, spans: list[tuple[int, int]]
+) -> torch.Tensor:
     """(chunks, speakers, 192) embeddings on the net's device: each (window, speaker) pair pooled
     from the shared frames with that speaker's weights; NaN where the speaker is silent.
+    `spans` (frame index ranges, one per chunk) come in start order, as pyannote's windows do.
 
     `masks` (chunks, frames, speakers) stay on the CPU: which speakers are active is decided there,
     so the device never has to answer a data-dependent question.
@@ -106,14 +111,13 @@ def pool_embeddings(net: Any, frames: torch.Tensor, masks: np.ndarray, spans: li
     device = device_of(net)
     num_chunks, _, num_speakers = masks.shape
     out = torch.full((num_chunks, num_speakers, net.xvector.dense.linear.out_channels), float("nan"), device=device)
+    windows = frames if isinstance(frames, FrameWindows) else FrameWindows(iter([frames]))
     with torch.inference_mode():
         for c, (lo, hi) in enumerate(spans):
             active = [s for s in range(num_speakers) if masks[c, :, s].sum() > 0]
             if not active:
                 continue
-            window = _padded(
-                frames, lo, hi
-            )  # (1, 512, t): a window past the end is zero-padded, as pyannote pads audio
+            window = windows.get(lo, hi)  # (1, 512, t): zero-padded past the end, as pyannote pads audio
             weights = torch.from_numpy(masks[c][:, active].T.copy()).to(device)  # (k, num_frames)
             weights = F.interpolate(weights[:, None], size=window.shape[-1], mode="nearest")[:, 0]
             out[c, active] = net.xvector.pool(window.expand(len(active), -1, -1), weights)
@@ -126,41 +130,65 @@ def _frame_span(start: float, end: float) -> tuple[int, int]:
 
 
 def trunk_frames(net: Any, waveform: torch.Tensor, sample_rate: int, hook: Callable | None = None) -> torch.Tensor:
-    """CAM++ frame features (512, T) for the whole waveform (n,), block by block with context margins.
+    """CAM++ frame features (512, T) for the whole waveform (n,) at once."""
+    return torch.cat(list(trunk_blocks(net, waveform, sample_rate, hook)), dim=-1)
 
-    The waveform may live on the CPU; each block is moved to the net's device, and so is the result.
-    """
+
+def trunk_blocks(
+    net: Any, waveform: torch.Tensor, sample_rate: int, hook: Callable | None = None
+) -> Iterator[torch.Tensor]:
+    """CAM++ frame features of the waveform (n,), one (512, t) piece per block, each computed with
+    context margins. The waveform may live on the CPU; each block is moved to the net's device."""
     device = device_of(net)
     total = waveform.shape[-1]
     block, margin = int(BLOCK * sample_rate), int(MARGIN * sample_rate)
     per_frame = int(FRAME_STEP * sample_rate)
-    pieces = []
     count = max(1, math.ceil(total / block))
     if hook is not None:
         hook("embeddings", None, total=count, completed=0)
-    with torch.inference_mode():
-        for i in range(count):
-            start, end = i * block, min(total, (i + 1) * block)
-            lo, hi = max(0, start - margin), min(total, end + margin)
-            segment = waveform[lo:hi].to(device)
-            if segment.shape[-1] < int(0.1 * sample_rate):  # too short for the network: pad with silence
-                segment = F.pad(segment, (0, int(0.1 * sample_rate) - segment.shape[-1]))
-            feats = net.xvector.frames(net.head(fbank(segment[None, None], sample_rate).transpose(1, 2).unsqueeze(1)))[
-                0
-            ]
-            skip = (start - lo) // per_frame
-            keep = max(1, (end - start + per_frame - 1) // per_frame)
-            pieces.append(feats[:, skip : skip + keep])
-            if hook is not None:
-                hook("embeddings", None, total=count, completed=i + 1)
-    return torch.cat(pieces, dim=-1)
+    for i in range(count):
+        start, end = i * block, min(total, (i + 1) * block)
+        lo, hi = max(0, start - margin), min(total, end + margin)
+        segment = waveform[lo:hi].to(device)
+        if segment.shape[-1] < int(0.1 * sample_rate):  # too short for the network: pad with silence
+            segment = F.pad(segment, (0, int(0.1 * sample_rate) - segment.shape[-1]))
+        with torch.inference_mode():  # per block, never across a yield: the caller's mode stays its own
+            feats = net.xvector.frames(net.head(fbank(segment[None, None], sample_rate).transpose(1, 2).unsqueeze(1)))
+        skip = (start - lo) // per_frame
+        keep = max(1, (end - start + per_frame - 1) // per_frame)
+        if hook is not None:
+            hook("embeddings", None, total=count, completed=i + 1)
+        yield feats[0, :, skip : skip + keep]
 
 
-def _padded(frames: torch.Tensor, lo: int, hi: int) -> torch.Tensor:
-    window = frames[:, lo:hi]
-    if window.shape[-1] < hi - lo:
-        window = F.pad(window, (0, hi - lo - window.shape[-1]))
-    return window.unsqueeze(0)
+class FrameWindows:
+    """Frame ranges [lo, hi) asked for in start order, from pieces computed only when first needed
+    and dropped once a later window starts past them: memory stays about two blocks."""
+
+    def __init__(self, pieces: Iterator[torch.Tensor]) -> None:
+        self._pieces = pieces
+        self._kept: list[torch.Tensor] = []
+        self._start = 0  # frame index of the first kept frame
+        self._end = 0  # one past the last frame computed
+        self._empty: torch.Tensor | None = None  # (512, 0) on the net's device, for windows past the end
+
+    def get(self, lo: int, hi: int) -> torch.Tensor:
+        if lo < self._start:
+            raise ValueError(
+                f"frames {lo}..{hi} asked for out of start order (frames before {self._start} are dropped)"
+            )
+        while self._end < hi and (piece := next(self._pieces, None)) is not None:
+            self._kept.append(piece)
+            self._end += piece.shape[-1]
+            self._empty = piece[:, :0]
+        while self._kept and self._start + self._kept[0].shape[-1] <= lo:
+            self._start += self._kept.pop(0).shape[-1]
+        if self._empty is None:
+            raise ValueError("no frames: the trunk gave no block")
+        window = torch.cat([self._empty, *self._kept], dim=-1)[:, lo - self._start : hi - self._start]
+        if window.shape[-1] < hi - lo:
+            window = F.pad(window, (0, hi - lo - window.shape[-1]))
+        return window.unsqueeze(0)
 
 
 def _embedding_masks(

@@ -1,0 +1,56 @@
+"""Packing VAD speech regions into Whisper clips (pure logic), and the real VAD path on real audio."""
+
+from __future__ import annotations
+
+from pipeline.asr import speech_clips
+from pipeline.audio import load_audio
+from pipeline.chunking import pack_clips
+
+from .conftest import DATA
+
+
+def _covers_every_region_once(speech, clips) -> bool:
+    inside = [sum(a <= s and e <= b + 1e-9 for a, b in clips) for s, e in speech]
+    return all(n == 1 for n in inside)
+
+
+def test_a_clip_ends_at_the_longest_pause_once_it_is_half_full() -> None:
+    # 5-s regions; the pause after the one ending at 17.5 s is the longest before the 30-s limit
+    speech = [(0.0, 5.0), (5.2, 10.2), (10.4, 15.4), (15.6, 17.5), (19.5, 24.5), (24.7, 29.7), (29.9, 34.9)]
+    clips = pack_clips(speech, max_clip=30.0)
+    assert clips[0] == (0.0, 17.5)
+    assert clips[1] == (19.5, 34.9)
+    assert _covers_every_region_once(speech, clips)
+
+
+def test_a_long_pause_early_in_the_clip_does_not_cut_it_short() -> None:
+    # the 3-s pause comes 5 s in (under half full): the clip runs on and ends at the next best pause
+    speech = [(0.0, 5.0), (8.0, 13.0), (13.2, 18.0), (18.5, 23.0), (23.1, 28.0), (28.1, 33.0)]
+    clips = pack_clips(speech, max_clip=30.0)
+    assert clips[0] == (0.0, 18.0)  # its pause (0.5 s) is the longest once the clip is half full
+    assert all(b - a <= 30.0 for a, b in clips) and _covers_every_region_once(speech, clips)
+
+
+def test_everything_that_fits_is_one_clip_and_a_too_long_region_is_capped() -> None:
+    assert pack_clips([(1.0, 4.0), (6.0, 9.0)]) == [(1.0, 9.0)]
+    assert pack_clips([(0.0, 31.0), (32.0, 35.0)]) == [(0.0, 30.0), (32.0, 35.0)]
+    assert pack_clips([]) == []
+
+
+def test_clips_stay_within_the_limit_on_many_regions() -> None:
+    speech, t = [], 0.0
+    for i in range(300):  # irregular regions and pauses
+        length, pause = 0.5 + (i * 7 % 11), 0.1 + (i * 5 % 13) / 10
+        speech.append((t, t + length))
+        t += length + pause
+    clips = pack_clips(speech, max_clip=30.0)
+    assert all(0 < b - a <= 30.0 for a, b in clips)
+    assert all(b1 <= a2 for (_, b1), (a2, _) in zip(clips, clips[1:], strict=False))
+    assert _covers_every_region_once(speech, clips)
+    assert sum(b - a for a, b in clips) / len(clips) > 15.0  # half full at least, on average well over
+
+
+def test_real_speech_gives_clips_inside_the_recording() -> None:
+    audio = load_audio(DATA / "ami" / "trn03.flac")
+    clips = speech_clips(audio, 30.0)
+    assert clips and all(0.0 <= a < b <= audio.duration + 1e-6 and b - a <= 30.0 for a, b in clips)
