@@ -26,13 +26,21 @@ MIN_MARGIN = 2.0  # the winning name must have at least this times the runner-up
 
 _NAME_TOKEN = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
 NAME = rf"(?P<name>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)"
-# Capitalised words that are not names when they stand where a name could.
+# Capitalised words that are not names when they stand where a name could: greetings, days, places,
+# and the sentence adverbs that open a sentence before a comma just as a vocative does ("Similarly, ...").
 NOT_NAMES = frozenset(
     """so well yes no okay ok right thanks thank hi hello hey welcome look sure but and or now then
     folks everyone everybody guys listeners sir madam ma'am mister doctor professor president
     today tonight tomorrow yesterday monday tuesday wednesday thursday friday saturday sunday
     january february march april may june july august september october november december
-    god jesus america europe china asia africa""".split()  # noqa: SIM905 (a word list reads better so)
+    god jesus america europe china asia africa
+    also again still plus besides instead anyway indeed meanwhile however otherwise therefore hence
+    thus likewise similarly moreover furthermore nevertheless nonetheless consequently conversely
+    alternatively additionally finally firstly secondly lastly next later earlier overall sometimes
+    often usually actually basically honestly frankly clearly obviously apparently hopefully sadly
+    luckily fortunately unfortunately interestingly importantly ultimately eventually initially
+    currently recently typically generally specifically essentially personally certainly definitely
+    absolutely exactly really literally seriously listen remember""".split()  # noqa: SIM905 (a word list reads better so)
 )
 INTRODUCED = [re.compile(rf"\b(?:I'm|I am|my name is|this is)\s+{NAME}")]
 HANDED = [

@@ -104,6 +104,18 @@ def test_sentences_that_only_look_like_introductions() -> None:
     assert names_of(utts) == {}
 
 
+def test_sentence_adverbs_before_a_comma_are_not_vocatives() -> None:
+    # Whisper opens sentences with these just as a host opens one with a guest's name
+    utts = talk(
+        ("B", "The yuan is weak. The ports are full."),
+        ("A", "Similarly, the banks are careful. That is one view."),
+        ("B", "Chips are the race. Nobody is ahead."),
+        ("A", "Similarly, the ports are busy. Honestly, nobody knows."),
+        ("B", "Finally, a word on chips. It is a race."),
+    )
+    assert names_of(utts) == {}
+
+
 def test_spelling_variants_count_as_one_person() -> None:
     assert same_person("Glen", "Glenn Loveland")
     assert same_person("Ling Ling", "LINGLING")
