@@ -109,8 +109,10 @@ class Engine:
         diarizing = Background(lambda: self._diarize(audio, hints, progress), name="diarization")
         try:
             asr = self._recognise(audio, language, progress)
-        except Exception:
-            diarizing.wait()  # the next recording must not share the diarizer with this one's thread
+        except BaseException:
+            # The next recording must not share the diarizer with this one's thread, and a Ctrl-C
+            # must not end the process under running torch code (it aborts): wait for it first.
+            diarizing.wait()
             raise
         return asr, diarizing.result()
 
