@@ -11,6 +11,7 @@ from .errors import ConfigError, ModelError
 from .guards import clean_segment, drop_repeated_segments, is_non_speech
 from .models import ResolvedModel, resolve_whisper
 from .types import AsrResult, Audio, Segment, Word
+from .vad import speech_regions
 
 Progress = Callable[[float], None]  # called with seconds of audio done
 
@@ -98,10 +99,10 @@ class FasterWhisperTranscriber:
 
 def speech_clips(audio: Audio, max_clip: float) -> list[tuple[float, float]]:
     """Silero VAD's speech regions (faster-whisper's batched settings), packed into clips at the pauses."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+    from faster_whisper.vad import VadOptions
 
     vad = VadOptions(max_speech_duration_s=max_clip, min_silence_duration_ms=160)
-    regions = get_speech_timestamps(audio.samples, vad, sampling_rate=audio.sample_rate)
+    regions = speech_regions(audio.samples, vad, audio.sample_rate)
     speech = [(r["start"] / audio.sample_rate, r["end"] / audio.sample_rate) for r in regions]
     return pack_clips(speech, max_clip)
 
