@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 from pipeline.asr import speech_clips
 from pipeline.audio import load_audio
 from pipeline.chunking import pack_clips
 
 from .conftest import DATA
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _covers_every_region_once(speech, clips) -> bool:
@@ -54,3 +59,23 @@ def test_real_speech_gives_clips_inside_the_recording() -> None:
     audio = load_audio(DATA / "ami" / "trn03.flac")
     clips = speech_clips(audio, 30.0)
     assert clips and all(0.0 <= a < b <= audio.duration + 1e-6 and b - a <= 30.0 for a, b in clips)
+
+
+def test_clips_decoded_in_groups_give_the_same_words_and_language(monkeypatch) -> None:
+    """Features a few batches at a time (an hour's at once held ~350 MB): same text, same word
+    times and the same detected language as one call over every clip. Base is multilingual, so
+    the language is detected from the first group and handed to the others."""
+    import pipeline.asr as asr
+    from pipeline.config import AsrOptions
+
+    full = load_audio(ROOT / "samples" / "excerpt.mp3")
+    audio = replace(full, samples=full.samples[: 100 * full.sample_rate])
+    transcriber = asr.FasterWhisperTranscriber(AsrOptions(model="base", batch_size=2, beam_size=1))
+    assert len(speech_clips(audio, 30.0)) > 2  # so one batch per group makes two groups or more
+    monkeypatch.setattr(asr, "BATCHES_PER_GROUP", 1)
+    grouped = transcriber.transcribe(audio)
+    monkeypatch.setattr(asr, "BATCHES_PER_GROUP", 1000)
+    whole = transcriber.transcribe(audio)
+    assert grouped.language == whole.language == "en"
+    assert grouped.language_probability == whole.language_probability
+    assert grouped.segments == whole.segments and len(whole.segments) > 3
