@@ -46,6 +46,7 @@ class DiarizationOptions:
     window_step: float = 0.25  # segmentation sliding-window step, as a fraction of the 10-s window
     threads: int = 1  # torch and ONNX Runtime intra-op threads for diarization
     overlap: bool = True  # run diarization on its own thread while speech recognition runs
+    resegment: bool = True  # re-assign 0.5-s blocks by the voice of the 1.5 s around them (bundled pipeline)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from .base import StepHook
 from .clustering import make_clustering
 from .compat import import_pyannote_audio
 from .postprocess import drop_minor_speakers, exclusive_view, relabel, speech_seconds
+from .resegment import resegment
 
 BUNDLED = "bundled"
 SEGMENTATION_WINDOW = 10.0  # seconds: segmentation-3.0's chunk length
@@ -91,6 +92,7 @@ class PyannoteDiarizer:
         }
         o = self.options
         h = hints or SpeakerHints(o.num_speakers, o.min_speakers, o.max_speakers)
+        self.pipeline.block_stats = None  # set again by the shared-frames embedding pass, if it runs
         with _threads(o.threads), torch.inference_mode(), _quiet_empty_clustering():
             output = self.pipeline(
                 file,
@@ -100,6 +102,12 @@ class PyannoteDiarizer:
                 hook=_adapt(hook),
             )
         found = to_diarization(output)
+        stats = getattr(self.pipeline, "block_stats", None)
+        if o.resegment and stats is not None:
+            from .shared_frames import dense_embedder, embedding_net
+
+            with _threads(o.threads):
+                found = resegment(found, stats, dense_embedder(embedding_net(self.pipeline)))
         if h.num_speakers is None and h.min_speakers is None:  # a count hint is the user's call
             found = drop_minor_speakers(found, MIN_SPEAKER_TOTAL)
         return relabel(found)

@@ -24,6 +24,7 @@ from torch import nn
 from ..errors import ModelError
 from .campplus import fbank
 from .compat import import_pyannote_audio
+from .resegment import BlockCollector, BlockStats, Embedder
 
 import_pyannote_audio()  # quietly, before the import below; this module loads only with the diarizer
 from pyannote.audio.pipelines import SpeakerDiarization  # noqa: E402
@@ -88,10 +89,29 @@ class SharedFramesDiarization(SpeakerDiarization):
         sample_rate = self._embedding.sample_rate
         # Frames are computed block by block as the windows reach them and dropped behind: a long
         # file never holds its whole (512, T) trunk output (370 MB of float32 per hour).
-        frames = FrameWindows(trunk_blocks(net, file["waveform"][0], sample_rate, hook))
+        blocks = BlockCollector()  # per-0.5-s sums of the same frames, for the resegmentation pass
+        frames = FrameWindows(blocks.tap(trunk_blocks(net, file["waveform"][0], sample_rate, hook)))
         masks = _embedding_masks(binary_segmentations, exclude_overlap, self._embedding.min_num_samples, sample_rate)
         spans = [_frame_span(chunk.start, chunk.end) for chunk, _ in binary_segmentations]
-        return pool_embeddings(net, frames, masks, spans).cpu().numpy()
+        embeddings = pool_embeddings(net, frames, masks, spans).cpu().numpy()
+        frames.drain()  # windows may end before the last block: the sums cover the whole file
+        self.block_stats = blocks.result()
+        return embeddings
+
+    block_stats: BlockStats | None = None  # of the last file embedded; the diarizer resets it per file
+
+
+def dense_embedder(net: Any) -> Embedder:
+    """CAM++'s own last layer on pooled (mean, std) statistics -> unit-length embeddings."""
+    device = device_of(net)
+
+    def embed(mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+        stats = torch.from_numpy(np.concatenate([mean, std], axis=1)).float().to(device)
+        with torch.inference_mode():
+            out = net.xvector.dense(stats).cpu().numpy().astype(np.float64)
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+    return embed
 
 
 def device_of(net: nn.Module) -> torch.device:
@@ -171,6 +191,11 @@ class FrameWindows:
         self._start = 0  # frame index of the first kept frame
         self._end = 0  # one past the last frame computed
         self._empty: torch.Tensor | None = None  # (512, 0) on the net's device, for windows past the end
+
+    def drain(self) -> None:
+        """Compute the pieces no window asked for (their frames are not kept)."""
+        for _ in self._pieces:
+            pass
 
     def get(self, lo: int, hi: int) -> torch.Tensor:
         if lo < self._start:
