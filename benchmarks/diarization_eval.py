@@ -1,12 +1,13 @@
 """Diarization on the dev set: per recording and pooled DER, error parts and speakers found, per clustering.
 
-    python benchmarks/diarization_eval.py [--clustering ahc,adaptive] [--only real|samples]
+    python benchmarks/diarization_eval.py [--clustering ahc,adaptive,adaptive+reseg] [--only real|samples]
                                           [--variants clean,tel,mp3,noise] [--cache DIR] [--markdown]
 
 The dev set (benchmarks/devset.py): ten real recordings (nine AMI clips, pyannote's AMI sample), each
 clean and as telephone band / 32 kbit/s MP3 / 10 dB noise copies, plus the rendered samples. Defaults
 throughout (no speaker hints). Segmentation and embeddings are computed once per recording and kept
-in --cache; each clustering then re-runs only clustering and reconstruction. DER: pyannote.metrics,
+in --cache; each clustering then re-runs only clustering and reconstruction. "+reseg" adds the
+resegmentation pass (pipeline/diarize/resegment.py; the default is adaptive+reseg). DER: pyannote.metrics,
 overlap scored, at collar 0 and 0.5 s (total width). "found" counts speakers after our post-processing.
 """
 
@@ -56,7 +57,14 @@ def memoise(pipeline, cache: Path) -> None:
         return wrapper
 
     pipeline.get_segmentations = cached("segmentation", pipeline.get_segmentations)
-    pipeline.get_embeddings = cached("embeddings", pipeline.get_embeddings)
+    embeddings_and_blocks = cached("embeddings+blocks", lambda *a, **k: (pipeline_get(*a, **k), pipeline.block_stats))
+    pipeline_get = pipeline.get_embeddings
+
+    def get_embeddings(*args, **kwargs):
+        embeddings, pipeline.block_stats = embeddings_and_blocks(*args, **kwargs)  # the resegmentation pass reads them
+        return embeddings
+
+    pipeline.get_embeddings = get_embeddings
 
 
 def evaluate(diarizer: PyannoteDiarizer, recordings: list[Recording], clusterings: list[str]) -> list[Row]:
@@ -66,7 +74,8 @@ def evaluate(diarizer: PyannoteDiarizer, recordings: list[Recording], clustering
         audio = replace(audio, source=rec.name)  # the cache key
         diarizer.diarize(audio)  # fills the cache
         for name in clusterings:
-            diarizer.use_clustering(name)
+            diarizer.use_clustering(name.removesuffix("+reseg"))
+            diarizer.options = replace(diarizer.options, resegment=name.endswith("+reseg"))
             started = time.monotonic()
             found: Diarization = diarizer.diarize(audio)
             seconds = time.monotonic() - started
@@ -121,7 +130,7 @@ def report(rows: list[Row], clusterings: list[str], markdown: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clustering", default="ahc,adaptive")
+    parser.add_argument("--clustering", default="ahc,adaptive,adaptive+reseg")
     parser.add_argument("--only", choices=["real", "samples"])
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--cache", type=Path, default=Path("/tmp/podscribe-devset"))
