@@ -28,6 +28,7 @@ CONTEXT_BLOCKS = 1  # blocks each side of the one judged: 1.5-s windows
 MARGIN = 0.1  # cosine: how much closer another speaker must be (0.05 and 0.15 lost on the dev set)
 MIN_RUN = 2  # blocks: a move covers at least 1 s
 MIN_COVER = 0.5  # share of a block one speaker must hold for the block to count as theirs
+CHUNK = 1000  # blocks embedded at a time
 
 # (means, standard deviations) of frames, (m, 512) each -> unit-length voice embeddings (m, d)
 Embedder = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -110,23 +111,36 @@ def block_labels(exclusive: Sequence[SpeakerTurn], count: int) -> list[str | Non
 
 def window_embeddings(stats: BlockStats, labels: Sequence[str | None], embed: Embedder) -> tuple[list[int], np.ndarray]:
     """(blocks judged, their window embeddings): each speech block pooled with its speech neighbours,
-    where those give more than 1.5 blocks of frames."""
+    where those give more than 1.5 blocks of frames. CHUNK blocks at a time: whole-file float64
+    copies of the sums were +200 MiB at the end of a 60-min run."""
     speech = np.array([s is not None for s in labels], dtype=np.float64)
-    width = 2 * CONTEXT_BLOCKS + 1
-    kernel = np.ones(width)
-
-    def around(values: np.ndarray) -> np.ndarray:  # sums over each block's window, speech blocks only
-        weighted = values * speech.reshape(-1, *([1] * (values.ndim - 1)))
-        return np.apply_along_axis(lambda v: np.convolve(v, kernel, mode="same"), 0, weighted)
-
-    count, total, squares = around(stats.count), around(stats.total), around(stats.squares)
+    count = _window_sums(stats.count * speech, 0, len(labels))
     rows = [b for b in range(len(labels)) if speech[b] and count[b] > BLOCK_FRAMES * (CONTEXT_BLOCKS + 0.5)]
     if not rows:
         return [], np.zeros((0, 0))
-    n = count[rows][:, None]
-    mean = total[rows].astype(np.float64) / n
-    std = np.sqrt(np.clip(squares[rows].astype(np.float64) / n - mean**2, 1e-10, None))
-    return rows, embed(mean, std)
+    parts = []
+    for lo in range(0, len(rows), CHUNK):
+        chosen = np.array(rows[lo : lo + CHUNK])
+        first, last = chosen[0], chosen[-1] + 1
+        weights = speech[:, None]
+        total = _window_sums(stats.total, first, last, weights)[chosen - first]
+        squares = _window_sums(stats.squares, first, last, weights)[chosen - first]
+        n = count[chosen][:, None]
+        mean = total / n
+        parts.append(embed(mean, np.sqrt(np.clip(squares / n - mean**2, 1e-10, None))))
+    return rows, np.concatenate(parts)
+
+
+def _window_sums(values: np.ndarray, first: int, last: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """For blocks first..last-1: the (weighted, float64) sum of `values` over each block's window."""
+    out = np.zeros((last - first, *values.shape[1:]))
+    for offset in range(-CONTEXT_BLOCKS, CONTEXT_BLOCKS + 1):
+        lo, hi = max(0, first + offset), min(len(values), last + offset)
+        if lo >= hi:
+            continue
+        part = values[lo:hi].astype(np.float64)
+        out[lo - offset - first : hi - offset - first] += part * weights[lo:hi] if weights is not None else part
+    return out
 
 
 def speaker_centroids(
