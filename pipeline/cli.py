@@ -380,6 +380,10 @@ def score_main() -> None:
 def main() -> None:
     # SIGTERM behaves like Ctrl-C: outputs are written by rename, so nothing partial stays behind.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # A parent may hand down a blocked signal mask (Ray's process spawner blocks SIGINT), which exec
+    # keeps: Ctrl-C would then never arrive. An ignored SIGINT (nohup, `cmd &`) is the user's choice and stays.
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     limit_malloc_arenas()  # before any model loads or thread starts
     setup_logging(logging.INFO)
     try:

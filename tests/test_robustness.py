@@ -172,11 +172,17 @@ def test_existing_output_is_not_overwritten(tmp_path) -> None:
     assert (tmp_path / "a.txt").read_text() == "my own notes"
 
 
+def _like_a_terminal() -> None:
+    """The child starts as from a shell: Ctrl-C at its default. pytest's process may hold SIGINT
+    ignored by then (test_ray's Ray runs first), and a child inherits that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt(tmp_path: Path, sig: int) -> tuple[subprocess.Popen, str]:
     shutil.copy(SAMPLES / "excerpt.mp3", tmp_path / "ep.mp3")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([*TRANSCRIBE, str(tmp_path / "ep.mp3"), *TINY, "-o", str(tmp_path / "out")],
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True, env=env, preexec_fn=_like_a_terminal)
     seen = ""
     assert proc.stderr is not None
     for line in proc.stderr:  # wait until the file is being worked on
