@@ -8,6 +8,7 @@ the same 10000-window batches with the recurrent state carried across, building 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +18,8 @@ import numpy as np
 WINDOW = 512  # samples per Silero window at 16 kHz
 CONTEXT = 64  # samples of the previous window put in front of each
 BATCH = 10_000  # windows per model call: faster-whisper's batch, so the state is carried the same way
+# One swap at a time: two threads swapping at once would each restore the other's wrapper.
+_SWAP = threading.Lock()
 
 
 class PiecewiseSilero:
@@ -54,7 +57,7 @@ def speech_regions(samples: np.ndarray, options: Any, sample_rate: int) -> list[
     """faster-whisper's `get_speech_timestamps`, run through `PiecewiseSilero`."""
     from faster_whisper import vad
 
-    with _model_swapped(vad, lambda model: PiecewiseSilero(model)):
+    with _SWAP, _model_swapped(vad, lambda model: PiecewiseSilero(model)):
         return vad.get_speech_timestamps(samples, options, sampling_rate=sample_rate)
 
 

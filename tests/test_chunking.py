@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from pipeline.asr import speech_clips
 from pipeline.audio import load_audio
 from pipeline.chunking import pack_clips
@@ -79,3 +81,52 @@ def test_clips_decoded_in_groups_give_the_same_words_and_language(monkeypatch) -
     assert grouped.language == whole.language == "en"
     assert grouped.language_probability == whole.language_probability
     assert grouped.segments == whole.segments and len(whole.segments) > 3
+
+
+def test_the_encoder_takes_clips_one_at_a_time_for_the_same_words(monkeypatch) -> None:
+    """Same segments and word times as the batch through the encoder at once (real base, real speech)."""
+    import pipeline.asr as asr
+    from pipeline.config import AsrOptions
+
+    full = load_audio(ROOT / "samples" / "excerpt.mp3")
+    audio = replace(full, samples=full.samples[: 100 * full.sample_rate])
+    transcriber = asr.FasterWhisperTranscriber(AsrOptions(model="base", batch_size=4, beam_size=1))
+    assert len(speech_clips(audio, 30.0)) > 2  # a batch holds several clips
+    monkeypatch.setattr(asr, "SPLIT_ENCODER", True)
+    split = transcriber.transcribe(audio)
+    monkeypatch.setattr(asr, "SPLIT_ENCODER", False)
+    whole = transcriber.transcribe(audio)
+    assert split.segments == whole.segments and len(whole.segments) > 3
+
+
+ENCODE_PEAK = """
+import sys, numpy as np
+import pipeline.asr as asr
+from pipeline.models import resolve_whisper
+def status(key):
+    return int(open("/proc/self/status").read().split(key + ":")[1].split()[0]) // 1024
+asr.SPLIT_ENCODER = sys.argv[1] == "split"
+model = asr._one_clip_encoder()(resolve_whisper("base").path, device="cpu", compute_type="int8", cpu_threads=2)
+model.encode(np.zeros((1, 80, 3000), np.float32))
+before = status("VmRSS")
+open("/proc/self/clear_refs", "w").write("5")  # resets the peak (VmHWM) to the current RSS
+out = model.encode(np.zeros((4, 80, 3000), np.float32))
+assert np.array(out).shape == (4, 1500, 512)
+print(status("VmHWM") - before)
+"""
+
+
+def test_one_clip_at_a_time_lowers_the_encoders_peak() -> None:
+    """A batch of 4 through the encoder at once holds 4 x 8 heads x 1500 x 1500 attention floats
+    (about 290 MB); one at a time, a quarter of that. Each in a fresh process: its own peak RSS."""
+    import subprocess
+    import sys
+
+    if not Path("/proc/self/clear_refs").exists():
+        pytest.skip("needs Linux's /proc peak-RSS reset")
+    rise = {}
+    for how in ("split", "whole"):
+        run = subprocess.run([sys.executable, "-c", ENCODE_PEAK, how], capture_output=True, text=True, cwd=ROOT)
+        assert run.returncode == 0, run.stderr
+        rise[how] = int(run.stdout.split()[-1])
+    assert rise["whole"] - rise["split"] > 150, rise  # MiB

@@ -44,3 +44,17 @@ def test_regions_equal_faster_whispers_and_cost_less_memory() -> None:
     # theirs holds its padded copy and a copy with contexts at once; ours the padded copy and one batch
     assert ours_peak + 0.5 * audio.nbytes < theirs_peak
     assert get_vad_model() is not None and not isinstance(get_vad_model(), PiecewiseSilero)  # put back
+
+
+def test_concurrent_calls_agree_and_leave_faster_whispers_model_in_place() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from faster_whisper import vad
+
+    audio = _long_real_speech(1)
+    options = VadOptions(max_speech_duration_s=30.0, min_silence_duration_ms=160)
+    original = vad.get_vad_model
+    with ThreadPoolExecutor(3) as pool:  # ONNX runs release the GIL, so the calls interleave
+        answers = list(pool.map(lambda _: speech_regions(audio, options, 16000), range(3)))
+    assert answers[0] == answers[1] == answers[2] == get_speech_timestamps(audio, options, sampling_rate=16000)
+    assert vad.get_vad_model is original  # no thread restored another's wrapper

@@ -118,11 +118,11 @@ def window_embeddings(stats: BlockStats, labels: Sequence[str | None], embed: Em
     rows = [b for b in range(len(labels)) if speech[b] and count[b] > BLOCK_FRAMES * (CONTEXT_BLOCKS + 0.5)]
     if not rows:
         return [], np.zeros((0, 0))
-    parts = []
+    parts: list[np.ndarray] = []
+    weights = speech[:, None]  # only speech blocks pool into a window
     for lo in range(0, len(rows), CHUNK):
         chosen = np.array(rows[lo : lo + CHUNK])
         first, last = chosen[0], chosen[-1] + 1
-        weights = speech[:, None]
         total = _window_sums(stats.total, first, last, weights)[chosen - first]
         squares = _window_sums(stats.squares, first, last, weights)[chosen - first]
         n = count[chosen][:, None]
