@@ -83,6 +83,7 @@ def real_recordings(cache: Path, variants: tuple[str, ...] = VARIANTS) -> list[R
 
 
 def conversations(cache: Path) -> list[tuple[str, Path, list[SpeakerTurn]]]:
+    cache.mkdir(parents=True, exist_ok=True)  # a fresh machine has no cache folder yet
     out = []
     for name, voices in CONVERSATIONS.items():
         target = cache / f"conv_{name}.wav"
