@@ -92,8 +92,13 @@ def test_the_encoder_takes_clips_one_at_a_time_for_the_same_words(monkeypatch) -
     audio = replace(full, samples=full.samples[: 100 * full.sample_rate])
     transcriber = asr.FasterWhisperTranscriber(AsrOptions(model="base", batch_size=4, beam_size=1))
     assert len(speech_clips(audio, 30.0)) > 2  # a batch holds several clips
+    model = transcriber._model.model  # the batched pipeline's WhisperModel
+    shapes: list[tuple[int, ...]] = []
+    encode = model.encode
+    monkeypatch.setattr(model, "encode", lambda features: (shapes.append(features.shape), encode(features))[1])
     monkeypatch.setattr(asr, "SPLIT_ENCODER", True)
     split = transcriber.transcribe(audio)
+    assert any(len(shape) == 3 and shape[0] > 1 for shape in shapes), shapes  # the split path ran
     monkeypatch.setattr(asr, "SPLIT_ENCODER", False)
     whole = transcriber.transcribe(audio)
     assert split.segments == whole.segments and len(whole.segments) > 3
