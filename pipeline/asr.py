@@ -137,7 +137,8 @@ def _one_clip_encoder() -> type:
         def encode(self, features: Any) -> Any:
             if not SPLIT_ENCODER or self.model.device != "cpu" or np.ndim(features) != 3 or len(features) < 2:
                 return super().encode(features)
-            parts = [np.array(super(OneClipEncoderWhisperModel, self).encode(clip[None])) for clip in features]
+            encode = super().encode
+            parts = [np.array(encode(clip[None])) for clip in features]
             return ctranslate2.StorageView.from_array(np.concatenate(parts))  # shares and holds the array
 
     return OneClipEncoderWhisperModel

@@ -57,7 +57,7 @@ def speech_regions(samples: np.ndarray, options: Any, sample_rate: int) -> list[
     """faster-whisper's `get_speech_timestamps`, run through `PiecewiseSilero`."""
     from faster_whisper import vad
 
-    with _SWAP, _model_swapped(vad, lambda model: PiecewiseSilero(model)):
+    with _model_swapped(vad, lambda model: PiecewiseSilero(model)):
         return vad.get_speech_timestamps(samples, options, sampling_rate=sample_rate)
 
 
@@ -66,14 +66,15 @@ def _model_swapped(vad: Any, wrap: Callable[[Any], Any]) -> Iterator[None]:
     """`get_speech_timestamps` looks its model up through the module's `get_vad_model`; point that
     at the wrapper for one call. Where a faster-whisper release lays this out differently, its own
     model is used (same result, more memory)."""
-    original = getattr(vad, "get_vad_model", None)
-    model = original() if callable(original) else None
-    if model is None or not hasattr(model, "session"):
-        yield
-        return
-    wrapped = wrap(model)
-    vad.get_vad_model = lambda: wrapped
-    try:
-        yield
-    finally:
-        vad.get_vad_model = original
+    with _SWAP:
+        original = getattr(vad, "get_vad_model", None)
+        model = original() if callable(original) else None
+        if model is None or not hasattr(model, "session"):
+            yield
+            return
+        wrapped = wrap(model)
+        vad.get_vad_model = lambda: wrapped
+        try:
+            yield
+        finally:
+            vad.get_vad_model = original
