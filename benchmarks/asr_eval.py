@@ -49,12 +49,12 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/podscribe-asr"))
     args = parser.parse_args()
     transcriber = FasterWhisperTranscriber(AsrOptions(model=args.model))
-    packed = asr_module.speech_clips
+    spans = asr_module.speech_spans
     results: dict[tuple[str, str], tuple[float, float, int]] = {}
     rows = recordings(args.cache)
     for label, (chunk, clips) in SETUPS.items():
         transcriber.options = dataclasses.replace(transcriber.options, chunk_length=chunk)
-        asr_module.speech_clips = packed if clips else (lambda audio, max_clip: [])
+        asr_module.speech_spans = spans if clips else (lambda audio, max_clip: [])
         for name, path, reference in rows:
             audio = load_audio(path)
             start = time.perf_counter()
@@ -62,7 +62,7 @@ def main() -> None:
             wer = word_error_rate(reference, text)
             results[(label, name)] = (wer.wer, time.perf_counter() - start, wer.reference_words)
             print(f"{label}: {name} WER {wer.wer:.2%} in {results[(label, name)][1]:.1f} s", file=sys.stderr)
-    asr_module.speech_clips = packed
+    asr_module.speech_spans = spans
     print_table(rows, results)
 
 

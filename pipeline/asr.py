@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
-from .chunking import pack_clips
+from .chunking import pack_clips, unheard
 from .config import AsrOptions
 from .errors import ConfigError, ModelError
-from .guards import clean_segment, drop_repeated_segments, is_non_speech
+from .guards import clean_segment, drop_repeated_segments, is_non_speech, is_repetitive
 from .models import ResolvedModel, resolve_whisper
 from .types import AsrResult, Audio, Segment, Word
 from .vad import speech_regions
 
+logger = logging.getLogger("podscribe")
 Progress = Callable[[float], None]  # called with seconds of audio done
 BATCHES_PER_GROUP = 8  # batches of clips whose features are computed at once
+# Decode again the stretches of speech a clip's text left out (`chunking.unheard`); off only to measure.
+RECOVER_UNHEARD = True
 SPLIT_ENCODER = True  # on a CPU, the encoder takes a batch's clips one at a time (see `_one_clip_encoder`)
 
 
@@ -85,20 +89,41 @@ class FasterWhisperTranscriber:
             hotwords=opts.hotwords,
             condition_on_previous_text=False,  # avoids the repetition loops that conditioning feeds
         )
-        clips: list[tuple[float, float]] = []
+        speech: list[tuple[float, float]] = []
         if opts.batch_size > 1:
             kwargs.update(batch_size=opts.batch_size, chunk_length=opts.chunk_length)
-            clips = speech_clips(audio, opts.chunk_length) if opts.vad else []
-        if clips:  # else faster-whisper's own VAD path: it reports no speech its own way
-            segments, info = self._clip_groups(audio, clips, opts.batch_size * BATCHES_PER_GROUP, kwargs)
+            speech = speech_spans(audio, opts.chunk_length) if opts.vad else []
+        if speech:  # else faster-whisper's own VAD path: it reports no speech its own way
+            collected, info = self._decode_clips(audio, speech, kwargs, progress)
         else:
             segments, info = self._model.transcribe(audio.samples, **kwargs)
-        collected = drop_repeated_segments(list(_collect(segments, progress)))
+            collected = list(_collect(segments, progress))
         return AsrResult(
-            segments=tuple(collected),
+            segments=tuple(drop_repeated_segments(collected)),
             language=info.language,
             language_probability=float(info.language_probability),
         )
+
+    def _decode_clips(
+        self, audio: Audio, speech: list[tuple[float, float]], kwargs: dict[str, Any], progress: Progress | None
+    ) -> tuple[list[Segment], Any]:
+        """Speech packed into clips and decoded in batches; then the stretches of speech that got no
+        word (`chunking.unheard`) decoded once more as clips of their own, in the same language."""
+        clips = pack_clips(speech, self.options.chunk_length)
+        size = self.options.batch_size * BATCHES_PER_GROUP
+        segments, info = self._clip_groups(audio, clips, size, kwargs)
+        collected = list(_collect(segments, progress))
+        if not RECOVER_UNHEARD:
+            return collected, info
+        missed = unheard(clips, speech, [(w.start, w.end) for s in collected for w in s.words])
+        if missed:
+            again, _ = self._clip_groups(audio, missed, size, {**kwargs, "language": info.language})
+            # a loop is dropped whole here: a second try that loops adds nothing but the loop
+            kept = (s for s in again if not is_repetitive(float(s.compression_ratio)))
+            recovered = [s for s in _collect(kept, None) if s.words]
+            logger.debug("asr: %d unheard stretches decoded again, %d gave words", len(missed), len(recovered))
+            collected = sorted(collected + recovered, key=lambda s: s.start)
+        return collected, info
 
     def _clip_groups(
         self, audio: Audio, clips: list[tuple[float, float]], size: int, kwargs: dict[str, Any]
@@ -145,13 +170,17 @@ def _one_clip_encoder() -> type:
 
 
 def speech_clips(audio: Audio, max_clip: float) -> list[tuple[float, float]]:
-    """Silero VAD's speech regions (faster-whisper's batched settings), packed into clips at the pauses."""
+    """Silero VAD's speech regions, packed into clips at the pauses."""
+    return pack_clips(speech_spans(audio, max_clip), max_clip)
+
+
+def speech_spans(audio: Audio, max_clip: float) -> list[tuple[float, float]]:
+    """Silero VAD's speech regions in seconds (faster-whisper's batched settings), none over `max_clip`."""
     from faster_whisper.vad import VadOptions
 
     vad = VadOptions(max_speech_duration_s=max_clip, min_silence_duration_ms=160)
     regions = speech_regions(audio.samples, vad, audio.sample_rate)
-    speech = [(r["start"] / audio.sample_rate, r["end"] / audio.sample_rate) for r in regions]
-    return pack_clips(speech, max_clip)
+    return [(r["start"] / audio.sample_rate, r["end"] / audio.sample_rate) for r in regions]
 
 
 def _collect(segments: Iterable[Any], progress: Progress | None) -> Iterable[Segment]:

@@ -39,3 +39,31 @@ def pack_clips(
         clips.append((start, min(speech[end][1], start + max_clip)))
         i = end + 1
     return clips
+
+
+UNHEARD_SPEECH = 2.0  # seconds of speech with no word that send a part of a clip back to the decoder
+WORD_REACH = 0.5  # seconds around a word that count as heard: word times from alignment are loose
+
+
+def unheard(
+    clips: Sequence[tuple[float, float]],
+    speech: Sequence[tuple[float, float]],
+    words: Sequence[tuple[float, float]],
+    min_speech: float = UNHEARD_SPEECH,
+    reach: float = WORD_REACH,
+) -> list[tuple[float, float]]:
+    """(start, end) stretches of speech, inside one clip each, that no word covers: at least
+    `min_speech` seconds of speech from the end of one word (or the clip's start) to the next word
+    (or the clip's end). Batched Whisper decodes a clip once; when its text stops early, often where
+    the voice changes, the rest of the clip is lost, and these stretches are decoded again.
+
+    `speech` and `words`: sorted (start, end) spans; a word belongs to the clip holding its middle."""
+    found: list[tuple[float, float]] = []
+    for lo, hi in clips:
+        inside = [(a, b) for a, b in words if lo <= (a + b) / 2 < hi]  # this clip's words, not a neighbour's
+        edges = [lo, *(t for a, b in inside for t in (a - reach, b + reach)), hi]
+        for gap_lo, gap_hi in zip(edges[::2], edges[1::2], strict=True):
+            parts = [(max(a, gap_lo), min(b, gap_hi)) for a, b in speech if b > gap_lo and a < gap_hi]
+            if sum(b - a for a, b in parts) >= min_speech:
+                found.append((parts[0][0], parts[-1][1]))
+    return found

@@ -3,6 +3,8 @@
 Pure functions over ASR segments (each has a unit test):
 - `is_non_speech(...)`: Whisper's own rule (no-speech probability high and decoding unsure), plus
   segments that hold only music/noise markers such as "♪" or "[Music]".
+- `is_repetitive(compression_ratio)`: Whisper's rule for a looping decode (used where a stretch is
+  decoded a second time: there a loop is dropped whole).
 - `collapse_loops(words)`: a 1-4-word phrase repeated back to back more than MAX_REPEATS times is a
   decoding loop; the extra copies are dropped ("no, no, no" stays).
 - `drop_repeated_segments(...)`: a segment whose text repeats the two before it is dropped, so at most
@@ -18,6 +20,7 @@ from .types import Segment, Word
 
 NO_SPEECH_PROB = 0.6  # Whisper's defaults for its "silence" rule
 LOGPROB_FLOOR = -1.0
+COMPRESSION_CEILING = 2.4  # Whisper's: text that gzip shrinks more than this is a repetition loop
 MAX_REPEATS = 3
 _MARKERS = re.compile(
     r"^[\s♪♫♬🎵🎶*#.,!?\-–—]*$|^\s*[\[(](music|applause|laughter|noise|silence|inaudible|blank_audio)[\])]\s*$", re.I
@@ -28,6 +31,10 @@ def is_non_speech(text: str, no_speech_prob: float, avg_logprob: float) -> bool:
     if no_speech_prob > NO_SPEECH_PROB and avg_logprob < LOGPROB_FLOOR:
         return True
     return bool(_MARKERS.match(text))
+
+
+def is_repetitive(compression_ratio: float) -> bool:
+    return compression_ratio > COMPRESSION_CEILING
 
 
 def _key(word: Word) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.asr import speech_clips
 from pipeline.audio import load_audio
-from pipeline.chunking import pack_clips
+from pipeline.chunking import pack_clips, unheard
 
 from .conftest import DATA
 
@@ -55,6 +55,35 @@ def test_clips_stay_within_the_limit_on_many_regions() -> None:
     assert all(b1 <= a2 for (_, b1), (a2, _) in zip(clips, clips[1:], strict=False))
     assert _covers_every_region_once(speech, clips)
     assert sum(b - a for a, b in clips) / len(clips) > 15.0  # half full at least, on average well over
+
+
+def test_speech_after_a_clip_s_last_word_is_unheard() -> None:
+    # the clip's text stopped at 23 s (a change of voice); its speech runs on to 29.2 s
+    speech = [(0.4, 12.0), (12.0, 23.4), (23.4, 29.2)]
+    words = [(0.5 + i, 1.3 + i) for i in range(22)] + [(22.5, 23.0)]
+    assert unheard([(0.4, 29.2)], speech, words) == [(23.5, 29.2)]
+
+
+def test_gaps_at_the_start_and_in_the_middle_count_too() -> None:
+    speech = [(0.0, 10.0), (10.5, 20.0)]
+    words = [(3.0, 3.5), (4.0, 11.5), (12.0, 13.0), (19.0, 19.9)]
+    assert unheard([(0.0, 20.0)], speech, words) == [(0.0, 2.5), (13.5, 18.5)]
+
+
+def test_short_or_silent_gaps_are_heard() -> None:
+    speech = [(0.0, 4.0), (9.0, 10.0)]  # 5 s of silence between two words is not missed speech
+    words = [(0.2, 3.9), (9.1, 9.9)]
+    assert unheard([(0.0, 10.0)], speech, words) == []
+    # 1.5 s of speech with no word (a laugh, a cough, a backchannel) is under the 2-s floor
+    assert unheard([(0.0, 10.0)], [(0.0, 10.0)], [(0.0, 4.0), (6.5, 10.0)]) == []
+    assert unheard([(0.0, 10.0)], [(0.0, 10.0)], [(0.0, 4.0), (6.5, 10.0)], min_speech=1.0) == [(4.5, 6.0)]
+
+
+def test_a_clip_without_any_word_is_unheard_whole_and_a_neighbour_s_words_do_not_count() -> None:
+    speech = [(0.0, 8.0), (8.0, 16.0)]
+    clips = [(0.0, 8.0), (8.0, 16.0)]
+    words = [(7.9, 8.3), (8.4, 15.8)]  # the first straddles the cut but belongs to the second clip
+    assert unheard(clips, speech, words) == [(0.0, 8.0)]
 
 
 def test_real_speech_gives_clips_inside_the_recording() -> None:
@@ -135,3 +164,70 @@ def test_one_clip_at_a_time_lowers_the_encoders_peak() -> None:
         assert run.returncode == 0, run.stderr
         rise[how] = int(run.stdout.split()[-1])
     assert rise["whole"] - rise["split"] > 150, rise  # MiB
+
+
+class _FakeBatched:
+    """Stands in for faster-whisper's batched pipeline: each clip's text stops at a fixed time."""
+
+    def __init__(self, stops: dict[float, float]) -> None:
+        self.stops = stops  # clip start -> where its words end
+        self.calls: list[list[tuple[float, float]]] = []
+
+    def transcribe(self, samples, clip_timestamps, **kwargs):
+        from types import SimpleNamespace as NS
+
+        clips = [(c["start"], c["end"]) for c in clip_timestamps]
+        self.calls.append(clips)
+
+        def segment(a: float, b: float, text: str, ratio: float = 1.0):
+            words = [NS(start=a + i, end=a + i + 0.8, word=f" {text}{i}", probability=0.9) for i in range(int(b - a))]
+            return NS(start=a, end=b, text=f"{text} {a:g}", words=words, no_speech_prob=0.0, avg_logprob=-0.2, compression_ratio=ratio)
+
+        out = []
+        for a, b in clips:
+            if len(self.calls) == 1:
+                out.append(segment(a, self.stops.get(a, b), "first"))
+            else:  # the second pass: one stretch decodes to speech, one loops
+                out.append(segment(a, b, "again", ratio=3.0 if a > 40 else 1.0))
+        return iter(out), NS(language="en", language_probability=0.99)
+
+
+def test_unheard_stretches_are_decoded_again_in_time_order(monkeypatch) -> None:
+    import numpy as np
+
+    import pipeline.asr as asr
+    from pipeline.config import AsrOptions
+    from pipeline.types import Audio
+
+    speech = [(0.0, 29.0), (30.0, 40.0), (45.0, 72.0)]
+    monkeypatch.setattr(asr, "speech_spans", lambda audio, max_clip: speech)
+    fake = _FakeBatched(stops={0.0: 20.0, 45.0: 50.0})  # two clips stop early; the middle one is whole
+    transcriber = object.__new__(asr.FasterWhisperTranscriber)
+    transcriber.options, transcriber._model = AsrOptions(model="base", batch_size=2), fake
+    result = transcriber.transcribe(Audio(np.zeros(16000 * 72, np.float32), "fake.wav"))
+    assert fake.calls == [[(0.0, 29.0), (30.0, 40.0), (45.0, 72.0)], [(20.3, 29.0), (50.3, 72.0)]]
+    texts = [s.text for s in result.segments]
+    # the looping second try at 50.3 s is dropped whole; the first stretch lands between its neighbours
+    assert texts == ["first 0", "again 20.3", "first 30", "first 45"]
+    monkeypatch.setattr(asr, "RECOVER_UNHEARD", False)
+    fake.calls = []
+    assert len(transcriber.transcribe(Audio(np.zeros(16000 * 72, np.float32), "fake.wav")).segments) == 3
+
+
+def test_the_host_s_introduction_after_an_ad_is_transcribed() -> None:
+    """Real base on the episode's first minute. Its first clip holds a 23-s ad, then the host's
+    "Are we ready? Hello, and welcome to ... podcast. I'm Lingling Wei": on some CPUs batched Whisper
+    ends the clip's text with the ad. The unheard stretch is decoded again, and every word appears
+    once, in time order."""
+    import pipeline.asr as asr
+    from pipeline.config import AsrOptions
+    from pipeline.evaluate import normalize
+
+    full = load_audio(ROOT / "samples" / "episode.mp3")
+    audio = replace(full, samples=full.samples[: 60 * full.sample_rate])
+    result = asr.FasterWhisperTranscriber(AsrOptions(model="base")).transcribe(audio)
+    text = normalize(" ".join(s.text for s in result.segments))
+    assert "capital group" in text and "welcome to the world" in text and "lingling" in text, text
+    assert text.count("welcome to the world") == 1 and text.count("are we ready") == 1, text
+    words = [w for s in result.segments for w in s.words]
+    assert all(a.start <= b.start for a, b in zip(words, words[1:], strict=False)), "words in time order"
