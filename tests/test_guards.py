@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.guards import clean_segment, collapse_loops, drop_repeated_segments, is_non_speech
+from pipeline.guards import clean_segment, collapse_loops, drop_repeated_segments, is_non_speech, is_repetitive
 from pipeline.types import Segment, Word
 
 
@@ -55,3 +55,11 @@ def test_clean_segment_rebuilds_text_and_times() -> None:
     cleaned = clean_segment(seg)
     assert cleaned.text == "la la la done" and cleaned.end == cleaned.words[-1].end
     assert clean_segment(Segment(0, 1, "", ())) is None
+
+
+def test_a_looping_decode_is_told_by_how_well_it_compresses() -> None:
+    from faster_whisper.transcribe import get_compression_ratio
+
+    loop = " Mae'r gweithio." * 12  # what a second try on a far-field AMI clip gave
+    speech = " Alright, Peter, thank you so much for staying up late to answer those questions."
+    assert is_repetitive(get_compression_ratio(loop)) and not is_repetitive(get_compression_ratio(speech))

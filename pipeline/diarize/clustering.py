@@ -53,6 +53,7 @@ def _adaptive_class() -> type:
     class NoiseAdaptiveClustering(AgglomerativeClustering):
         short_margin: float | None = SHORT_MARGIN  # None: no short voices (pyannote's behaviour)
         _short: tuple[np.ndarray, np.ndarray] | None = None  # the call's short (chunk, speaker) pairs
+        _unhinted = True  # no speaker count given for the call: only then may short voices be added
 
         def __call__(self, embeddings: np.ndarray, *args: Any, **kwargs: Any) -> Any:
             file = kwargs.get("file") or {}
