@@ -169,11 +169,6 @@ def _one_clip_encoder() -> type:
     return OneClipEncoderWhisperModel
 
 
-def speech_clips(audio: Audio, max_clip: float) -> list[tuple[float, float]]:
-    """Silero VAD's speech regions, packed into clips at the pauses."""
-    return pack_clips(speech_spans(audio, max_clip), max_clip)
-
-
 def speech_spans(audio: Audio, max_clip: float) -> list[tuple[float, float]]:
     """Silero VAD's speech regions in seconds (faster-whisper's batched settings), none over `max_clip`."""
     from faster_whisper.vad import VadOptions

@@ -11,6 +11,7 @@ Clips are views of the audio, never copies.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 MAX_CLIP = 30.0  # seconds: Whisper's window
@@ -59,11 +60,14 @@ def unheard(
 
     `speech` and `words`: sorted (start, end) spans; a word belongs to the clip holding its middle."""
     found: list[tuple[float, float]] = []
+    middles = [(a + b) / 2 for a, b in words]
+    ends = [b for _, b in speech]
     for lo, hi in clips:
-        inside = [(a, b) for a, b in words if lo <= (a + b) / 2 < hi]  # this clip's words, not a neighbour's
+        inside = words[bisect_left(middles, lo) : bisect_left(middles, hi)]  # its words, not a neighbour's
+        near = speech[bisect_right(ends, lo) : bisect_left(ends, hi) + 1]  # the spans that reach into it
         edges = [lo, *(t for a, b in inside for t in (a - reach, b + reach)), hi]
         for gap_lo, gap_hi in zip(edges[::2], edges[1::2], strict=True):
-            parts = [(max(a, gap_lo), min(b, gap_hi)) for a, b in speech if b > gap_lo and a < gap_hi]
+            parts = [(max(a, gap_lo), min(b, gap_hi)) for a, b in near if b > gap_lo and a < gap_hi]
             if sum(b - a for a, b in parts) >= min_speech:
                 found.append((parts[0][0], parts[-1][1]))
     return found

@@ -7,13 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.asr import speech_clips
+from pipeline.asr import speech_spans
 from pipeline.audio import load_audio
 from pipeline.chunking import pack_clips, unheard
 
 from .conftest import DATA
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def speech_clips(audio, max_clip: float) -> list[tuple[float, float]]:
+    """The clips the transcriber decodes: Silero VAD's speech regions packed at the pauses."""
+    return pack_clips(speech_spans(audio, max_clip), max_clip)
 
 
 def _covers_every_region_once(speech, clips) -> bool:

@@ -51,7 +51,6 @@ def _adaptive_class() -> type:
     from pyannote.audio.pipelines.clustering import AgglomerativeClustering
 
     class NoiseAdaptiveClustering(AgglomerativeClustering):
-        short_margin: float | None = SHORT_MARGIN  # None: no short voices (pyannote's behaviour)
         _short: tuple[np.ndarray, np.ndarray] | None = None  # the call's short (chunk, speaker) pairs
         _unhinted = True  # no speaker count given for the call: only then may short voices be added
 
@@ -70,7 +69,7 @@ def _adaptive_class() -> type:
             self, embeddings: np.ndarray, segmentations: Any = None, min_active_ratio: float = 0.2
         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             kept = super().filter_embeddings(embeddings, segmentations, min_active_ratio)
-            if self.short_margin is not None and self._unhinted and segmentations is not None:
+            if self._unhinted and segmentations is not None:
                 window = segmentations.sliding_window.duration
                 self._short = short_pairs(embeddings, segmentations.data, SHORT_SECONDS / window, kept[1], kept[2])
             return kept
@@ -84,8 +83,8 @@ def _adaptive_class() -> type:
             constrained: bool = False,
         ) -> Any:
             train = (train_chunk_idx, train_speaker_idx, train_clusters)
-            if self._short is not None and self.short_margin is not None:
-                train = add_short_voices(embeddings, train, self._short, self.threshold + self.short_margin)
+            if self._short is not None:
+                train = add_short_voices(embeddings, train, self._short, self.threshold + SHORT_MARGIN)
             return super().assign_embeddings(embeddings, *train, constrained=constrained)
 
     return NoiseAdaptiveClustering
