@@ -48,6 +48,7 @@ class CamPlusPlusEmbedding(Model):
         model.net.load_state_dict(state, strict=True)
         # matches FCM.forward's input layout; Module.to takes memory_format, torch's stubs omit it
         model.net.head.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+        model.net.eval().fuse()
         return model.eval()
 
     @property

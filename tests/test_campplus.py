@@ -1,0 +1,58 @@
+"""CAM++ batchnorm folding: the fused network computes what the loaded one does, on real speech."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from pipeline.audio import load_audio
+from pipeline.diarize.campplus import CAMPPlus, fold_batchnorm
+from pipeline.diarize.embedding import CAMPPLUS_FILE, CamPlusPlusEmbedding, bundled_file
+from pipeline.diarize.shared_frames import trunk_frames
+
+from .conftest import DATA
+
+
+def _trained_batchnorm(bn: nn.Module, channels: int, seed: int) -> nn.Module:
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        bn.running_mean.copy_(torch.randn(channels, generator=g))
+        bn.running_var.copy_(torch.rand(channels, generator=g) + 0.1)
+        if bn.affine:
+            bn.weight.copy_(torch.randn(channels, generator=g))
+            bn.bias.copy_(torch.randn(channels, generator=g))
+    return bn.eval()
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_folded_conv_equals_conv_then_batchnorm(affine: bool) -> None:
+    conv1 = nn.Conv1d(8, 6, 3, padding=2, dilation=2, bias=False).eval()
+    bn1 = _trained_batchnorm(nn.BatchNorm1d(6, affine=affine), 6, seed=1)
+    conv2 = nn.Conv2d(4, 5, 3, stride=(2, 1), padding=1, bias=True).eval()
+    bn2 = _trained_batchnorm(nn.BatchNorm2d(5, affine=affine), 5, seed=2)
+    x1, x2 = torch.randn(2, 8, 50), torch.randn(2, 4, 16, 30)
+    with torch.inference_mode():
+        want1, want2 = bn1(conv1(x1)), bn2(conv2(x2))
+        got1, got2 = fold_batchnorm(conv1, bn1)(x1), fold_batchnorm(conv2, bn2)(x2)
+    torch.testing.assert_close(got1, want1, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(got2, want2, atol=1e-5, rtol=1e-5)
+
+
+def test_folding_twice_is_refused() -> None:
+    net = CAMPPlus().eval().fuse()
+    with pytest.raises(TypeError, match="fused twice"):
+        net.fuse()
+
+
+def test_the_bundled_network_is_fused_and_unchanged_on_real_speech() -> None:
+    fused = CamPlusPlusEmbedding.bundled().net
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in fused.head.modules()), "the front end keeps a batchnorm"
+    loaded = CAMPPlus()
+    loaded.load_state_dict(torch.load(bundled_file(CAMPPLUS_FILE), map_location="cpu", weights_only=True))
+    loaded.eval()
+    waveform = torch.from_numpy(load_audio(DATA / "ami" / "trn03.flac").samples[: 16_000 * 15])
+    with torch.inference_mode():
+        want, got = trunk_frames(loaded, waveform, 16_000), trunk_frames(fused, waveform, 16_000)
+    assert want.shape == got.shape
+    assert float((want - got).abs().max()) < 1e-3 * float(want.abs().max())
