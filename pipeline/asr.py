@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
-from .chunking import pack_clips, unheard
+from .chunking import SPEECH_PAD, pack_clips, pad_regions, pauses, unheard
 from .config import AsrOptions
 from .errors import ConfigError, ModelError
 from .guards import clean_segment, drop_repeated_segments, is_non_speech, is_repetitive
@@ -105,11 +105,12 @@ class FasterWhisperTranscriber:
         )
 
     def _decode_clips(
-        self, audio: Audio, speech: list[tuple[float, float]], kwargs: dict[str, Any], progress: Progress | None
+        self, audio: Audio, raw: list[tuple[float, float]], kwargs: dict[str, Any], progress: Progress | None
     ) -> tuple[list[Segment], Any]:
-        """Speech packed into clips and decoded in batches; then the stretches of speech that got no
-        word (`chunking.unheard`) decoded once more as clips of their own, in the same language."""
-        clips = pack_clips(speech, self.options.chunk_length)
+        """Speech (unpadded VAD regions) packed into clips and decoded in batches; then the stretches
+        of speech that got no word (`chunking.unheard`) decoded once more as clips of their own."""
+        speech = pad_regions(raw, audio.duration)
+        clips = pack_clips(speech, self.options.chunk_length, silence=pauses(raw))
         size = self.options.batch_size * BATCHES_PER_GROUP
         segments, info = self._clip_groups(audio, clips, size, kwargs)
         collected = list(_collect(segments, progress))
@@ -170,10 +171,12 @@ def _one_clip_encoder() -> type:
 
 
 def speech_spans(audio: Audio, max_clip: float) -> list[tuple[float, float]]:
-    """Silero VAD's speech regions in seconds (faster-whisper's batched settings), none over `max_clip`."""
+    """Silero VAD's speech regions in seconds (faster-whisper's batched settings), not yet padded:
+    `chunking.pad_regions` makes them what faster-whisper returns, none over `max_clip`."""
     from faster_whisper.vad import VadOptions
 
-    vad = VadOptions(max_speech_duration_s=max_clip, min_silence_duration_ms=160)
+    # the same regions as faster-whisper's padded run (its length limit allows for the padding)
+    vad = VadOptions(max_speech_duration_s=max_clip - 2 * SPEECH_PAD, min_silence_duration_ms=160, speech_pad_ms=0)
     regions = speech_regions(audio.samples, vad, audio.sample_rate)
     return [(r["start"] / audio.sample_rate, r["end"] / audio.sample_rate) for r in regions]
 

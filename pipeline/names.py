@@ -153,7 +153,7 @@ def _vocatives(text: str) -> list[str]:
     names: list[str] = []
     for pattern in VOCATIVE:
         for m in pattern.finditer(text):
-            name = _bare(m.group("name"))
+            name = _bare(_after_opener(m.group("name")))
             if (
                 _plausible(name)
                 and name not in names
@@ -161,6 +161,13 @@ def _vocatives(text: str) -> list[str]:
             ):
                 names.append(name)
     return names
+
+
+def _after_opener(name: str) -> str:
+    """ "So Victor" -> "Victor": a sentence opener that Whisper wrote without its comma ("So Victor,
+    what do you think?") is not part of the name after it."""
+    first, _, rest = name.partition(" ")
+    return rest if rest and first.lower() in NOT_NAMES else name
 
 
 def _plausible(name: str) -> bool:

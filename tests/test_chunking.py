@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.asr import speech_spans
 from pipeline.audio import load_audio
-from pipeline.chunking import pack_clips, unheard
+from pipeline.chunking import pack_clips, pad_regions, pauses, unheard
 
 from .conftest import DATA
 
@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def speech_clips(audio, max_clip: float) -> list[tuple[float, float]]:
-    """The clips the transcriber decodes: Silero VAD's speech regions packed at the pauses."""
-    return pack_clips(speech_spans(audio, max_clip), max_clip)
+    """The clips the transcriber decodes: Silero VAD's speech regions, padded, packed at the pauses."""
+    raw = speech_spans(audio, max_clip)
+    return pack_clips(pad_regions(raw, audio.duration), max_clip, silence=pauses(raw))
 
 
 def _covers_every_region_once(speech, clips) -> bool:
@@ -41,6 +42,31 @@ def test_a_long_pause_early_in_the_clip_does_not_cut_it_short() -> None:
     clips = pack_clips(speech, max_clip=30.0)
     assert clips[0] == (0.0, 18.0)  # its pause (0.5 s) is the longest once the clip is half full
     assert all(b - a <= 30.0 for a, b in clips) and _covers_every_region_once(speech, clips)
+
+
+def test_padded_regions_that_touch_are_cut_at_the_longest_real_pause() -> None:
+    # padded regions touch (pauses under 0.8 s are split between neighbours); the unpadded pauses
+    # say where the speaker really stopped: 0.7 s after the region ending at 17.4 s
+    raw = [(0.4, 9.8), (10.0, 17.4), (18.1, 22.6), (22.8, 28.7), (28.9, 33.0)]
+    speech = pad_regions(raw, total=40.0)
+    assert all(b1 == a2 for (_, b1), (a2, _) in zip(speech, speech[1:], strict=False))
+    assert speech[0][0] == 0.0 and speech[-1][1] == 33.4
+    clips = pack_clips(speech, max_clip=30.0, silence=pauses(raw))
+    assert clips[0] == pytest.approx((0.0, 17.75)) and clips[1][0] == pytest.approx(17.75)
+    assert pack_clips(speech, max_clip=30.0)[0] == pytest.approx((0.0, 28.8)), "without the pauses: as full as fits"
+
+
+def test_padding_matches_faster_whispers_own_padded_regions() -> None:
+    from faster_whisper.vad import VadOptions
+
+    from pipeline.vad import speech_regions
+
+    audio = load_audio(DATA / "ami" / "trn03.flac")
+    padded = speech_regions(audio.samples, VadOptions(max_speech_duration_s=5.0, min_silence_duration_ms=160), 16_000)
+    want = [(r["start"] / 16_000, r["end"] / 16_000) for r in padded]
+    got = pad_regions(speech_spans(audio, 5.0), audio.duration)
+    assert len(want) > 3 and len(got) == len(want)
+    assert max(abs(a - c) + abs(b - d) for (a, b), (c, d) in zip(got, want, strict=True)) < 1e-3
 
 
 def test_everything_that_fits_is_one_clip_and_a_too_long_region_is_capped() -> None:
@@ -206,6 +232,7 @@ def test_unheard_stretches_are_decoded_again_in_time_order(monkeypatch) -> None:
 
     speech = [(0.0, 29.0), (30.0, 40.0), (45.0, 72.0)]
     monkeypatch.setattr(asr, "speech_spans", lambda audio, max_clip: speech)
+    monkeypatch.setattr(asr, "pad_regions", lambda raw, total: raw)  # round numbers: padding has its own tests
     fake = _FakeBatched(stops={0.0: 20.0, 45.0: 50.0})  # two clips stop early; the middle one is whole
     transcriber = object.__new__(asr.FasterWhisperTranscriber)
     transcriber.options, transcriber._model = AsrOptions(model="base", batch_size=2), fake
@@ -220,10 +247,10 @@ def test_unheard_stretches_are_decoded_again_in_time_order(monkeypatch) -> None:
 
 
 def test_the_host_s_introduction_after_an_ad_is_transcribed() -> None:
-    """Real base on the episode's first minute. Its first clip holds a 23-s ad, then the host's
-    "Are we ready? Hello, and welcome to ... podcast. I'm Lingling Wei": on some CPUs batched Whisper
-    ends the clip's text with the ad. The unheard stretch is decoded again, and every word appears
-    once, in time order."""
+    """Real base on the episode's first minute: a 23-s ad, then the host's "Are we ready? Hello, and
+    welcome to ... podcast. I'm Lingling Wei". When one clip held both, some CPUs ended its text with
+    the ad (the unheard stretch was then decoded again); the clip now ends at the 0.7-s pause after
+    the ad. Either way every word appears once, in time order."""
     import pipeline.asr as asr
     from pipeline.config import AsrOptions
     from pipeline.evaluate import normalize

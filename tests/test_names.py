@@ -77,6 +77,13 @@ def test_two_hints_for_one_name_are_enough() -> None:
     assert names_of(utts) == {"B": "Sam"}
 
 
+def test_an_opener_written_without_its_comma_is_not_part_of_the_name() -> None:
+    # Whisper writes "So Victor, what do you think?" as often as "So, Victor, ..."
+    utts = talk(("A", "Over to you. So Victor, what do you think?"), ("B", "I think so."), ("A", "Thank you, Victor."))
+    assert names_of(utts) == {"B": "Victor"}
+    assert names_of(talk(("A", "So Monday, then."), ("B", "Fine."), ("A", "Well Monday, it is."))) == {}
+
+
 def test_conflicting_names_leave_the_speaker_unnamed() -> None:
     utts = talk(
         ("A", "So, Sam, what do you think?"),
