@@ -30,7 +30,7 @@ def _covers_every_region_once(speech, clips) -> bool:
 def test_a_clip_ends_at_the_longest_pause_once_it_is_half_full() -> None:
     # 5-s regions; the pause after the one ending at 17.5 s is the longest before the 30-s limit
     speech = [(0.0, 5.0), (5.2, 10.2), (10.4, 15.4), (15.6, 17.5), (19.5, 24.5), (24.7, 29.7), (29.9, 34.9)]
-    clips = pack_clips(speech, max_clip=30.0)
+    clips = pack_clips(speech, max_clip=30.0, min_fill=0.5)
     assert clips[0] == (0.0, 17.5)
     assert clips[1] == (19.5, 34.9)
     assert _covers_every_region_once(speech, clips)
@@ -39,7 +39,7 @@ def test_a_clip_ends_at_the_longest_pause_once_it_is_half_full() -> None:
 def test_a_long_pause_early_in_the_clip_does_not_cut_it_short() -> None:
     # the 3-s pause comes 5 s in (under half full): the clip runs on and ends at the next best pause
     speech = [(0.0, 5.0), (8.0, 13.0), (13.2, 18.0), (18.5, 23.0), (23.1, 28.0), (28.1, 33.0)]
-    clips = pack_clips(speech, max_clip=30.0)
+    clips = pack_clips(speech, max_clip=30.0, min_fill=0.5)
     assert clips[0] == (0.0, 18.0)  # its pause (0.5 s) is the longest once the clip is half full
     assert all(b - a <= 30.0 for a, b in clips) and _covers_every_region_once(speech, clips)
 
@@ -51,7 +51,7 @@ def test_padded_regions_that_touch_are_cut_at_the_longest_real_pause() -> None:
     speech = pad_regions(raw, total=40.0)
     assert all(b1 == a2 for (_, b1), (a2, _) in zip(speech, speech[1:], strict=False))
     assert speech[0][0] == 0.0 and speech[-1][1] == 33.4
-    clips = pack_clips(speech, max_clip=30.0, silence=pauses(raw))
+    clips = pack_clips(speech, max_clip=30.0, min_fill=0.5, silence=pauses(raw))
     assert clips[0] == pytest.approx((0.0, 17.75)) and clips[1][0] == pytest.approx(17.75)
     assert pack_clips(speech, max_clip=30.0)[0] == pytest.approx((0.0, 28.8)), "without the pauses: as full as fits"
 
