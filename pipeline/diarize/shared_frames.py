@@ -11,6 +11,7 @@ overlap-aware masks, clustering, reconstruction) is pyannote's.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -32,6 +33,11 @@ from pyannote.audio.pipelines import SpeakerDiarization  # noqa: E402
 BLOCK = 10.0  # seconds of audio per trunk pass
 MARGIN = 1.0  # seconds of context on each side, dropped after the pass
 FRAME_STEP = 0.02  # seconds per trunk output frame: 10-ms fbank hop, time stride 2 in the first TDNN
+# The trunk's convolutions in bfloat16 on CPUs that compute it natively (AVX512-BF16 or AMX): ~1.5x
+# faster there. Frames differ from float32 by ~2 % (relative norm), embeddings by 2.5e-4 in cosine
+# distance (clustering cuts are 0.6-0.8); pooling and everything after stay float32. Elsewhere
+# bfloat16 is emulated and slower, so float32.
+BF16 = True
 
 
 PYANNOTE_TESTED = "4.0.7"
@@ -118,6 +124,17 @@ def device_of(net: nn.Module) -> torch.device:
     return next(net.parameters()).device
 
 
+def trunk_precision(device: torch.device) -> contextlib.AbstractContextManager[Any]:
+    """bfloat16 autocast where this CPU has bfloat16 arithmetic (see BF16), else nothing."""
+    if BF16 and device.type == "cpu" and native_bf16():
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def native_bf16() -> bool:
+    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+
+
 def pool_embeddings(
     net: Any, frames: torch.Tensor | FrameWindows, masks: np.ndarray, spans: list[tuple[int, int]]
 ) -> torch.Tensor:
@@ -173,7 +190,9 @@ def trunk_blocks(
         if segment.shape[-1] < int(0.1 * sample_rate):  # too short for the network: pad with silence
             segment = F.pad(segment, (0, int(0.1 * sample_rate) - segment.shape[-1]))
         with torch.inference_mode():  # per block, never across a yield: the caller's mode stays its own
-            feats = net.xvector.frames(net.head(fbank(segment[None, None], sample_rate).transpose(1, 2).unsqueeze(1)))
+            features = fbank(segment[None, None], sample_rate).transpose(1, 2).unsqueeze(1)
+            with trunk_precision(device):
+                feats = net.xvector.frames(net.head(features)).float()
         skip = (start - lo) // per_frame
         keep = max(1, (end - start + per_frame - 1) // per_frame)
         if hook is not None:
