@@ -76,3 +76,14 @@ def test_the_bfloat16_trunk_stays_close_to_float32_on_real_speech(monkeypatch) -
         pieces = [(net.xvector.pool(f.unfold(-1, 100, 100).permute(1, 0, 2), None)) for f in (full, half)]
     distance = 1 - torch.nn.functional.cosine_similarity(*pieces)
     assert float(distance.max()) < 5e-3  # measured 5.6e-4 (median 1.5e-4); clustering cuts are 0.6-0.8
+
+
+@pytest.mark.parametrize(
+    ("switch", "native", "device", "autocast"),
+    [(True, True, "cpu", True), (True, False, "cpu", False), (False, True, "cpu", False), (True, True, "cuda", False)],
+)
+def test_bfloat16_only_on_a_cpu_that_computes_it(monkeypatch, switch, native, device, autocast) -> None:
+    monkeypatch.setattr(shared_frames, "BF16", switch)
+    monkeypatch.setattr(shared_frames, "native_bf16", lambda: native)
+    context = shared_frames.trunk_precision(torch.device(device))
+    assert isinstance(context, torch.autocast) == autocast
