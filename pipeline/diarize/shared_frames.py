@@ -182,6 +182,7 @@ def trunk_blocks(
     block, margin = int(BLOCK * sample_rate), int(MARGIN * sample_rate)
     per_frame = int(FRAME_STEP * sample_rate)
     count = max(1, math.ceil(total / block))
+    precision = trunk_precision(device)  # decided once per file; entered once per block
     if hook is not None:
         hook("embeddings", None, total=count, completed=0)
     for i in range(count):
@@ -192,7 +193,7 @@ def trunk_blocks(
             segment = F.pad(segment, (0, int(0.1 * sample_rate) - segment.shape[-1]))
         with torch.inference_mode():  # per block, never across a yield: the caller's mode stays its own
             features = fbank(segment[None, None], sample_rate).transpose(1, 2).unsqueeze(1)
-            with trunk_precision(device):
+            with precision:
                 feats = net.xvector.frames(net.head(features)).float()
         skip = (start - lo) // per_frame
         keep = max(1, (end - start + per_frame - 1) // per_frame)
