@@ -20,7 +20,7 @@ from .asr import FasterWhisperTranscriber, Transcriber
 from .audio import load_audio
 from .config import Options, as_dict
 from .diarize import Diarizer, make_diarizer
-from .errors import ConfigError
+from .errors import ConfigError, ModelError, PipelineError, describe
 from .names import combine, given_names, name_speakers
 from .types import AsrResult, Audio, Diarization, SpeakerHints, SpeakerName, Transcript, Utterance
 from .version import tool_version
@@ -38,12 +38,24 @@ class Engine:
     ) -> None:
         self.options = options
         self.transcriber = transcriber or FasterWhisperTranscriber(options.asr)
-        self.diarizer = diarizer
+        self._diarizer = diarizer
+        self._loading: Background | None = None
         if diarizer is None and options.diarization.enabled:
-            # Each backend resolves `auto` itself: CTranslate2 and torch may not see the same GPUs.
-            self.diarizer = make_diarizer(options.diarization, device=options.asr.device)
+            # Importing pyannote and loading its models takes 7-11 s on 2 cores: speech recognition
+            # starts meanwhile, and only the diarization thread waits for them (after the ASR model
+            # loaded, so the two threads never import the same packages at once).
+            self._loading = Background(lambda: load_diarizer(options), name="diarization models")
         self.voices = self._load_voices()
         self.learned: dict[str, list[Vector]] = {}  # name -> voices of named speakers, for --save-voices
+
+    @property
+    def diarizer(self) -> Diarizer | None:
+        """The diarizer, None when diarization is off; waits for its models if they are still loading."""
+        loading = self._loading
+        if loading is not None:
+            self._diarizer = loading.result()  # a load failure is raised here, each time it is asked for
+            self._loading = None
+        return self._diarizer
 
     def speaker_transcript(
         self,
@@ -102,7 +114,7 @@ class Engine:
     ) -> tuple[AsrResult, Diarization | None]:
         """Both stages read only `audio`; with `overlap` diarization runs on its own thread meanwhile
         (CTranslate2, torch and ONNX Runtime release the GIL, and beam search leaves a core part idle)."""
-        if self.diarizer is None:
+        if self._diarizer is None and self._loading is None:
             return self._recognise(audio, language, progress), None
         if not self.options.diarization.overlap:
             return self._recognise(audio, language, progress), self._diarize(audio, hints, progress)
@@ -126,10 +138,11 @@ class Engine:
         return asr
 
     def _diarize(self, audio: Audio, hints: SpeakerHints | None, progress: Progress | None) -> Diarization:
-        assert self.diarizer is not None
+        diarizer = self.diarizer
+        assert diarizer is not None
         started = time.monotonic()
         hook = (lambda step, done, total: progress(f"diarization: {step}", done / max(1, total))) if progress else None
-        found = self.diarizer.diarize(audio, hints, hook)
+        found = diarizer.diarize(audio, hints, hook)
         seconds = time.monotonic() - started
         logger.info("%s: diarization %.1f s, %d speakers", audio.source, seconds, len(found.speakers))
         return found
@@ -150,6 +163,20 @@ class Engine:
             "compute_type": getattr(self.transcriber, "compute_type", None),
             "options": as_dict(self.options),
         }
+
+
+def load_diarizer(options: Options) -> Diarizer:
+    """The configured diarizer; any failure to load it is a ModelError, which stops a run (exit 2)."""
+    try:
+        # Each backend resolves `auto` itself: CTranslate2 and torch may not see the same GPUs.
+        return make_diarizer(options.diarization, device=options.asr.device)
+    except PipelineError:
+        raise
+    except Exception as err:  # e.g. a CUDA runtime that fails to initialise
+        logger.debug("diarization models: traceback", exc_info=err)
+        raise ModelError(
+            f"diarization models failed to load ({describe(err)}); rerun with --debug for the traceback"
+        ) from err
 
 
 class Background:

@@ -102,6 +102,8 @@ def process(
     engine = get_engine()
     try:
         return _transcribe_and_write(engine, job, audio, todo.formats, started, progress)
+    except ModelError:
+        raise  # the diarization models load beside the first file's ASR; failing there fails every file
     except Exception as err:
         return failed(job, err)
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import pipeline.engine as engine_module
+from pipeline.batch import Job
 from pipeline.config import Options
 from pipeline.engine import Background, Engine
+from pipeline.errors import ModelError
+from pipeline.run import run
 from pipeline.types import Audio
 
-from .conftest import FakeDiarizer, FakeTranscriber
+from .conftest import DATA, FakeDiarizer, FakeTranscriber
 
 AUDIO = Audio(np.zeros(16_000 * 3, dtype=np.float32), "three-seconds.wav")
 WAIT = 10.0  # seconds: generous, a stage that never comes fails the test instead of hanging it
@@ -109,3 +114,38 @@ def test_background_hands_back_the_value_or_the_exception() -> None:
     with pytest.raises(KeyError, match="lost"):
         Background(fail, name="t").result()
     assert Background(lambda: None, name="t")._thread.daemon  # Ctrl-C never waits for it
+
+
+def test_speech_recognition_starts_while_the_diarization_models_load(monkeypatch) -> None:
+    asr_started = threading.Event()
+    waited_for_asr: list[bool] = []
+
+    class StartingTranscriber(FakeTranscriber):
+        def transcribe(self, audio, language=None, progress=None):
+            asr_started.set()
+            return super().transcribe(audio, language, progress)
+
+    def slow_load(options, device):
+        waited_for_asr.append(asr_started.wait(WAIT))  # a load inside Engine() would time out here
+        return FakeDiarizer()
+
+    monkeypatch.setattr(engine_module, "make_diarizer", slow_load)
+    engine = Engine(_options(True), transcriber=StartingTranscriber())
+    transcript = engine.speaker_transcript(AUDIO)
+    assert waited_for_asr == [True]
+    assert transcript.diarization is not None and transcript.diarization.speakers
+    assert engine.provenance()["diarization"]["backend"] == FakeDiarizer.name
+
+
+def test_diarization_models_that_fail_to_load_stop_the_run(monkeypatch, tmp_path) -> None:
+    def broken_load(options, device):
+        raise OSError("libcudnn_ops.so.9: cannot open shared object file")
+
+    monkeypatch.setattr(engine_module, "make_diarizer", broken_load)
+    asr = FakeTranscriber()
+    jobs = [Job(DATA / "jfk.flac", relative=Path(f"{name}/jfk.flac")) for name in ("first", "second")]
+    options = dataclasses.replace(Options(), output=dataclasses.replace(Options().output, directory=str(tmp_path)))
+    with pytest.raises(ModelError, match=r"diarization models failed to load \(OSError: libcudnn_ops"):
+        run(jobs, options, make_engine=lambda o: Engine(o, transcriber=asr))
+    assert len(asr.calls) == 1  # the second file was not started
+    assert not list(tmp_path.iterdir())  # and nothing half-done was written
