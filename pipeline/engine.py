@@ -118,12 +118,15 @@ class Engine:
             return self._recognise(audio, language, progress), None
         if not self.options.diarization.overlap:
             return self._recognise(audio, language, progress), self._diarize(audio, hints, progress)
-        diarizing = Background(lambda: self._diarize(audio, hints, progress), name="diarization")
+        stop = threading.Event()
+        diarizing = Background(lambda: self._diarize(audio, hints, progress, stop), name="diarization")
         try:
             asr = self._recognise(audio, language, progress)
         except BaseException:
             # The next recording must not share the diarizer with this one's thread, and a Ctrl-C
-            # must not end the process under running torch code (it aborts): wait for it first.
+            # must not end the process under running torch code (it aborts): stop it at its next
+            # progress step (under a second; it used to run to the end, minutes on a long file) and wait.
+            stop.set()
             diarizing.wait()
             raise
         return asr, diarizing.result()
@@ -137,11 +140,19 @@ class Engine:
         )
         return asr
 
-    def _diarize(self, audio: Audio, hints: SpeakerHints | None, progress: Progress | None) -> Diarization:
+    def _diarize(
+        self, audio: Audio, hints: SpeakerHints | None, progress: Progress | None, stop: threading.Event | None = None
+    ) -> Diarization:
         diarizer = self.diarizer
         assert diarizer is not None
         started = time.monotonic()
-        hook = (lambda step, done, total: progress(f"diarization: {step}", done / max(1, total))) if progress else None
+
+        def hook(step: str, done: int, total: int) -> None:
+            if stop is not None and stop.is_set():
+                raise Stopped(f"diarization of {audio.source} stopped: speech recognition ended with an error")
+            if progress is not None:
+                progress(f"diarization: {step}", done / max(1, total))
+
         found = diarizer.diarize(audio, hints, hook)
         seconds = time.monotonic() - started
         logger.info("%s: diarization %.1f s, %d speakers", audio.source, seconds, len(found.speakers))
@@ -163,6 +174,10 @@ class Engine:
             "compute_type": getattr(self.transcriber, "compute_type", None),
             "options": as_dict(self.options),
         }
+
+
+class Stopped(Exception):
+    """Raised inside the diarization thread, from its progress hook, once its result is no longer wanted."""
 
 
 def load_diarizer(options: Options) -> Diarizer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -149,3 +150,29 @@ def test_diarization_models_that_fail_to_load_stop_the_run(monkeypatch, tmp_path
         run(jobs, options, make_engine=lambda o: Engine(o, transcriber=asr))
     assert len(asr.calls) == 1  # the second file was not started
     assert not list(tmp_path.iterdir())  # and nothing half-done was written
+
+
+def test_a_recognition_error_stops_diarization_at_its_next_step() -> None:
+    started = threading.Event()
+    steps: list[int] = []
+
+    class LongDiarizer(FakeDiarizer):
+        def diarize(self, audio, hints=None, hook=None):
+            started.set()
+            for step in range(int(WAIT * 100)):  # ten seconds of work in 10-ms steps, unless stopped
+                steps.append(step)
+                if hook is not None:  # the engine must hand one over, or nothing can stop this
+                    hook("segmentation", step, int(WAIT * 100))
+                time.sleep(0.01)
+            return super().diarize(audio, hints, hook)
+
+    class Interrupted(FakeTranscriber):
+        def transcribe(self, audio, language=None, progress=None):
+            started.wait(WAIT)
+            raise KeyboardInterrupt
+
+    begun = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        Engine(_options(True), transcriber=Interrupted(), diarizer=LongDiarizer()).speaker_transcript(AUDIO)
+    assert time.monotonic() - begun < WAIT / 2
+    assert 0 < len(steps) < WAIT * 50
