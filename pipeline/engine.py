@@ -20,7 +20,7 @@ from .asr import FasterWhisperTranscriber, Transcriber
 from .audio import load_audio
 from .config import Options, as_dict
 from .diarize import Diarizer, make_diarizer
-from .errors import ConfigError, ModelError, PipelineError, describe
+from .errors import ConfigError, loading
 from .names import combine, given_names, name_speakers
 from .types import AsrResult, Audio, Diarization, SpeakerHints, SpeakerName, Transcript, Utterance
 from .version import tool_version
@@ -182,16 +182,9 @@ class Stopped(Exception):
 
 def load_diarizer(options: Options) -> Diarizer:
     """The configured diarizer; any failure to load it is a ModelError, which stops a run (exit 2)."""
-    try:
+    with loading("diarization models"):
         # Each backend resolves `auto` itself: CTranslate2 and torch may not see the same GPUs.
         return make_diarizer(options.diarization, device=options.asr.device)
-    except PipelineError:
-        raise
-    except Exception as err:  # e.g. a CUDA runtime that fails to initialise
-        logger.debug("diarization models: traceback", exc_info=err)
-        raise ModelError(
-            f"diarization models failed to load ({describe(err)}); rerun with --debug for the traceback"
-        ) from err
 
 
 class Background:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 # Documented exit codes (README "Exit codes").
 EXIT_OK = 0
 EXIT_INPUT_FAILED = 1  # one or more inputs failed; the others were still written
@@ -41,3 +45,16 @@ class OutputError(PipelineError):
     """Outputs cannot be written (directory missing or read-only, disk full, file exists)."""
 
     exit_code = EXIT_USAGE
+
+
+@contextmanager
+def loading(what: str) -> Iterator[None]:
+    """Any failure inside that is not already one of ours becomes a ModelError naming `what` (exit 2),
+    e.g. a CUDA runtime that fails to initialise; the traceback goes to the debug log."""
+    try:
+        yield
+    except PipelineError:
+        raise
+    except Exception as err:
+        logging.getLogger("podscribe").debug("%s: traceback", what, exc_info=err)
+        raise ModelError(f"{what} failed to load ({describe(err)}); rerun with --debug for the traceback") from err

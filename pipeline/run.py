@@ -18,7 +18,7 @@ from .audio import load_audio
 from .batch import Job
 from .config import Options
 from .engine import Engine, Progress
-from .errors import ConfigError, ModelError, PipelineError, describe
+from .errors import ConfigError, ModelError, PipelineError, describe, loading
 from .evaluate import score
 from .formats import WRITERS, output_path, render_all, write_files
 from .formats.json_format import dump_json
@@ -164,15 +164,8 @@ class LazyEngine:
 
     def __call__(self) -> Engine:
         if self.engine is None:
-            try:
+            with loading("models"):
                 self.engine = self.make(self.options)
-            except PipelineError:
-                raise
-            except Exception as err:  # e.g. a CUDA runtime that fails to initialise
-                logger.debug("model loading: traceback", exc_info=err)
-                raise ModelError(
-                    f"models failed to load ({describe(err)}); rerun with --debug for the traceback"
-                ) from err
         return self.engine
 
 
