@@ -149,7 +149,7 @@ class Engine:
 
         def hook(step: str, done: int, total: int) -> None:
             if stop is not None and stop.is_set():
-                raise Stopped(f"diarization of {audio.source} stopped: speech recognition ended with an error")
+                raise Stopped(f"diarization of {audio.source} stopped: speech recognition ended (error or signal)")
             if progress is not None:
                 progress(f"diarization: {step}", done / max(1, total))
 
