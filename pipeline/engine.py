@@ -28,6 +28,10 @@ from .voices import Vector, VoiceBank, load_voices, match_voices, save_voices
 
 logger = logging.getLogger("podscribe")
 Progress = Callable[[str, float], None]  # (stage, fraction done 0..1): drives a progress bar on a terminal
+# Seconds an interrupted run waits for the diarization thread, and the model load it may wait for
+# (7-11 s on 2 cores), before it leaves them behind: a lock that the interrupt left held (below)
+# must not turn Ctrl-C into a hang.
+STOP_GRACE = 30.0
 
 
 class Engine:
@@ -127,7 +131,9 @@ class Engine:
             # must not end the process under running torch code (it aborts): stop it at its next
             # progress step (under a second; it used to run to the end, minutes on a long file) and wait.
             stop.set()
-            diarizing.wait()
+            release_import_lock()
+            if not diarizing.wait(STOP_GRACE):
+                logger.warning("diarization did not stop within %.0f s of the interruption; leaving it", STOP_GRACE)
             raise
         return asr, diarizing.result()
 
@@ -201,8 +207,10 @@ class Background:
         except BaseException as err:  # handed to the caller by result()
             self._outcome = (None, err)
 
-    def wait(self) -> None:
-        self._thread.join()
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once the work has ended; False if `timeout` seconds passed first."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def result(self) -> Any:
         """The work's return value, or its exception raised here, in the caller's thread."""
@@ -211,6 +219,21 @@ class Background:
         if error is not None:
             raise error
         return value
+
+
+def release_import_lock() -> None:
+    """Give back CPython's global import lock if this thread still holds it.
+
+    A signal that becomes KeyboardInterrupt between importlib's `_imp.acquire_lock()` and the `try`
+    that releases it leaves the lock held by the main thread for good. The thread loading the
+    diarization models then blocks at its next import, and an interrupted run waited for that thread
+    forever (CI: Ctrl-C 1 s into a run, while pyannote was being imported). Called only outside any
+    import, where this thread holding the lock can only be such a leftover."""
+    import _imp
+
+    with contextlib.suppress(RuntimeError):  # "not holding the import lock": the usual case
+        while True:  # the lock counts re-entries
+            _imp.release_lock()
 
 
 def _versions(*packages: str) -> dict[str, str]:

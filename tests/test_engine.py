@@ -4,6 +4,8 @@ each stage's failure does to the other."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -176,3 +178,77 @@ def test_a_recognition_error_stops_diarization_at_its_next_step() -> None:
         Engine(_options(True), transcriber=Interrupted(), diarizer=LongDiarizer()).speaker_transcript(AUDIO)
     assert time.monotonic() - begun < WAIT / 2
     assert 0 < len(steps) < WAIT * 50
+
+
+# A child process: it holds the import lock the way a badly timed Ctrl-C leaves it, so the test
+# process itself never does, and a hang ends at the timeout instead of stalling the test run.
+LEFT_HELD = """
+import _imp, importlib, sys, threading, dataclasses
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+import pipeline.engine as engine_module
+from pipeline.config import Options
+from pipeline.types import Audio
+from tests.conftest import FakeDiarizer, FakeTranscriber
+
+asr_started = threading.Event()
+
+def load_with_an_import(options, device):
+    asr_started.wait(10)
+    importlib.import_module("podscribe_not_yet_imported")  # takes the global import lock
+    return FakeDiarizer()
+
+class InterruptedInsideAnImport(FakeTranscriber):
+    def transcribe(self, audio, language=None, progress=None):
+        _imp.acquire_lock()  # what KeyboardInterrupt between importlib's acquire and its try leaves
+        asr_started.set()
+        raise KeyboardInterrupt
+
+engine_module.make_diarizer = load_with_an_import
+options = dataclasses.replace(Options(), diarization=dataclasses.replace(Options().diarization, overlap=True))
+engine = engine_module.Engine(options, transcriber=InterruptedInsideAnImport())
+try:
+    engine.speaker_transcript(Audio(np.zeros(16_000, dtype=np.float32), "one-second.wav"))
+except KeyboardInterrupt:
+    print("interrupted; models loaded:", engine.diarizer is not None)
+"""
+
+
+def test_an_interrupt_that_left_the_import_lock_held_still_ends(tmp_path) -> None:
+    (tmp_path / "podscribe_not_yet_imported.py").write_text("VALUE = 1\n")
+    root = Path(__file__).resolve().parent.parent
+    child = subprocess.run(
+        [sys.executable, "-c", LEFT_HELD, str(tmp_path)], cwd=root, capture_output=True, text=True, timeout=60
+    )
+    assert child.returncode == 0, child.stderr
+    assert "interrupted; models loaded: True" in child.stdout  # it waited for the load, which could finish
+
+
+def test_an_interrupted_run_does_not_wait_forever_for_a_stuck_model_load(monkeypatch) -> None:
+    release = threading.Event()
+
+    def stuck_load(options, device):
+        release.wait(WAIT * 3)  # a load that cannot finish (e.g. a lock the interrupt left held)
+        return FakeDiarizer()
+
+    class Interrupted(FakeTranscriber):
+        def transcribe(self, audio, language=None, progress=None):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine_module, "make_diarizer", stuck_load)
+    monkeypatch.setattr(engine_module, "STOP_GRACE", 0.5)
+    outcome: list[str] = []
+
+    def call() -> None:
+        try:
+            Engine(_options(True), transcriber=Interrupted()).speaker_transcript(AUDIO)
+        except KeyboardInterrupt:
+            outcome.append("interrupted")
+
+    caller = threading.Thread(target=call, daemon=True)
+    begun = time.monotonic()
+    caller.start()
+    caller.join(WAIT)
+    release.set()  # lets the stuck load end either way, so no thread outlives the test
+    assert outcome == ["interrupted"]
+    assert time.monotonic() - begun < WAIT / 2

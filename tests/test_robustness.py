@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -191,9 +192,17 @@ def _interrupt(tmp_path: Path, sig: int) -> tuple[subprocess.Popen, str]:
             break
     time.sleep(1.0)
     proc.send_signal(sig)
-    rest = proc.stderr.read()
-    proc.wait(timeout=120)
-    return proc, seen + rest
+    rest: list[str] = []
+    reader = threading.Thread(target=lambda: rest.append(proc.stderr.read()), daemon=True)
+    reader.start()
+    try:
+        proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:  # a hang fails the test instead of stalling the whole run
+        proc.kill()
+        proc.wait()
+        pytest.fail(f"still running 120 s after {signal.Signals(sig).name}")
+    reader.join(10)
+    return proc, seen + "".join(rest)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
