@@ -222,18 +222,26 @@ class Background:
 
 
 def release_import_lock() -> None:
-    """Give back CPython's global import lock if this thread still holds it.
+    """Give back the import locks this thread still holds: CPython's global one and any module's.
 
-    A signal that becomes KeyboardInterrupt between importlib's `_imp.acquire_lock()` and the `try`
-    that releases it leaves the lock held by the main thread for good. The thread loading the
+    A signal that becomes KeyboardInterrupt between importlib's acquire of a lock and the `try` (or
+    `with`) that releases it leaves the lock held by the main thread for good. The thread loading the
     diarization models then blocks at its next import, and an interrupted run waited for that thread
     forever (CI: Ctrl-C 1 s into a run, while pyannote was being imported). Called only outside any
-    import, where this thread holding the lock can only be such a leftover."""
+    import, where this thread holding such a lock can only be a leftover."""
     import _imp
+    import importlib._bootstrap as bootstrap
 
     with contextlib.suppress(RuntimeError):  # "not holding the import lock": the usual case
         while True:  # the lock counts re-entries
             _imp.release_lock()
+    me = threading.get_ident()
+    for ref in list(getattr(bootstrap, "_module_locks", {}).values()):
+        lock = ref()
+        if getattr(lock, "owner", None) == me:
+            with contextlib.suppress(RuntimeError):  # "cannot release un-acquired lock": all given back
+                while True:
+                    lock.release()
 
 
 def _versions(*packages: str) -> dict[str, str]:

@@ -192,6 +192,7 @@ from pipeline.types import Audio
 from tests.conftest import FakeDiarizer, FakeTranscriber
 
 asr_started = threading.Event()
+HELD = []
 
 def load_with_an_import(options, device):
     asr_started.wait(10)
@@ -200,7 +201,11 @@ def load_with_an_import(options, device):
 
 class InterruptedInsideAnImport(FakeTranscriber):
     def transcribe(self, audio, language=None, progress=None):
-        _imp.acquire_lock()  # what KeyboardInterrupt between importlib's acquire and its try leaves
+        if sys.argv[2] == "global":
+            _imp.acquire_lock()  # what KeyboardInterrupt between importlib's acquire and its try leaves
+        else:  # a module's own lock, kept alive (as a thread waiting on it would keep it)
+            HELD.append(importlib._bootstrap._get_module_lock("podscribe_not_yet_imported"))
+            HELD[-1].acquire()
         asr_started.set()
         raise KeyboardInterrupt
 
@@ -214,11 +219,12 @@ except KeyboardInterrupt:
 """
 
 
-def test_an_interrupt_that_left_the_import_lock_held_still_ends(tmp_path) -> None:
+@pytest.mark.parametrize("lock", ["global", "module"])
+def test_an_interrupt_that_left_an_import_lock_held_still_ends(tmp_path, lock) -> None:
     (tmp_path / "podscribe_not_yet_imported.py").write_text("VALUE = 1\n")
     root = Path(__file__).resolve().parent.parent
     child = subprocess.run(
-        [sys.executable, "-c", LEFT_HELD, str(tmp_path)], cwd=root, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", LEFT_HELD, str(tmp_path), lock], cwd=root, capture_output=True, text=True, timeout=60
     )
     assert child.returncode == 0, child.stderr
     assert "interrupted; models loaded: True" in child.stdout  # it waited for the load, which could finish
