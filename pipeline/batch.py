@@ -3,7 +3,9 @@
 Manifest formats (relative paths are taken from the manifest's folder):
 - plain text: one path per line (`#` comments and blank lines ignored);
 - CSV with a header row; JSONL with one object a line. Keys: path (required), reference (one path,
-  or several joined by `;` in CSV / a list in JSONL), num_speakers, min_speakers, max_speakers, language.
+  or several joined by `;` in CSV / a list in JSONL), num_speakers, min_speakers, max_speakers, language;
+  for the accuracy gate (pipeline/gate): id (the item's name in reports) and limits such as max_wer, max_der,
+  min_named_words (every `max_*` / `min_*` key of pipeline.gate.metrics), carried into the run summary.
 """
 
 from __future__ import annotations
@@ -45,7 +47,18 @@ MEDIA_EXTENSIONS = frozenset(
         ".ts",
     ]
 )
-MANIFEST_KEYS = ("path", "reference", "num_speakers", "min_speakers", "max_speakers", "language")
+MANIFEST_KEYS = ("path", "reference", "num_speakers", "min_speakers", "max_speakers", "language", "id")
+GATE_LIMITS = (
+    "max_wer",
+    "max_cpwer",
+    "max_der",
+    "max_der_c0",
+    "max_confusion",
+    "max_speaker_error",
+    "min_named_words",
+    "min_names_right",
+    "max_names_wrong",
+)  # pipeline.gate.metrics checks the same
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,8 @@ class Job:
     min_speakers: int | None = None
     max_speakers: int | None = None
     language: str | None = None
+    item: str | None = None  # the manifest's `id`: the gate's name for this recording
+    limits: tuple[tuple[str, float], ...] = ()  # the manifest's gate limits, e.g. (("max_wer", 0.12),)
 
 
 def expand_inputs(inputs: Sequence[str | Path]) -> list[Job]:
@@ -126,9 +141,10 @@ def _jsonl_rows(text: str, path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
 
 def _job(row: dict[str, Any], manifest: Path, number: int) -> Job:
     where = f"{manifest}:{number}"
-    unknown = set(row) - set(MANIFEST_KEYS)
+    unknown = set(row) - set(MANIFEST_KEYS) - set(GATE_LIMITS)
     if unknown:
-        raise ConfigError(f"{where}: unknown column(s) {', '.join(sorted(unknown))}; known: {', '.join(MANIFEST_KEYS)}")
+        known = ", ".join((*MANIFEST_KEYS, *GATE_LIMITS))
+        raise ConfigError(f"{where}: unknown column(s) {', '.join(sorted(unknown))}; known: {known}")
     if not row.get("path"):
         raise ConfigError(f"{where}: no path")
     base = manifest.parent
@@ -141,7 +157,19 @@ def _job(row: dict[str, Any], manifest: Path, number: int) -> Job:
         min_speakers=_count(row, "min_speakers", where),
         max_speakers=_count(row, "max_speakers", where),
         language=row.get("language") or None,
+        item=str(row["id"]) if row.get("id") not in (None, "") else None,
+        limits=tuple((key, _limit(row, key, where)) for key in GATE_LIMITS if row.get(key) not in (None, "")),
     )
+
+
+def _limit(row: dict[str, Any], key: str, where: str) -> float:
+    try:
+        value = float(row[key])
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: {key} must be a number, got {row[key]!r}") from None
+    if not value >= 0:
+        raise ConfigError(f"{where}: {key} must be 0 or more, got {row[key]!r}")
+    return value
 
 
 def _count(row: dict[str, Any], key: str, where: str) -> int | None:
@@ -164,5 +192,11 @@ def summary(reports: Sequence[Any], started: float) -> dict[str, Any]:
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "wall_seconds": round(time.monotonic() - started, 2),
         "counts": counts,
-        "files": [{**asdict(r), "rtf": r.rtf} for r in reports],
+        "files": [_entry(r) for r in reports],
     }
+
+
+def _entry(report: Any) -> dict[str, Any]:
+    entry = {**asdict(report), "rtf": report.rtf}
+    entry["limits"] = dict(report.limits) if report.limits else None
+    return entry

@@ -21,6 +21,8 @@ from .errors import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Co
 from .evaluate import score, scores_from_dict, table
 from .formats import write_files
 from .formats.json_format import dump_json, read_transcript
+from .gate import GateRequest
+from .gate_cli import GateFiles, gate_command
 from .memory import limit_malloc_arenas
 from .references import read_references
 from .report import render_report
@@ -42,6 +44,7 @@ SPK = "Speakers"
 OUT = "Output"
 EVAL = "Scoring"
 BATCH = "Batch"
+GATE = "Accuracy gate (--gate)"
 
 
 @app.command(
@@ -334,20 +337,76 @@ score_app = typer.Typer(
 
 
 @score_app.command(
-    help="Score saved outputs (a podscribe .json) against a reference without re-running any model.\n\n"
-    "Exit codes: 0 scored, 2 missing or malformed transcript or reference, or outputs not writable."
+    help="Score saved outputs (a podscribe .json) against a reference without re-running any model, or, with "
+    "--gate, judge a run summary against limits and a baseline for CI.\n\n"
+    "Exit codes: 0 scored / gate passed, 1 the gate found a regression, 2 missing or malformed transcript, "
+    "reference, summary, baseline or limits file, an item without a reference, or outputs not writable."
 )
 def score_command(
-    transcript: Annotated[Path, typer.Argument(help="A podscribe JSON output.", show_default=False)],
+    transcript: Annotated[Path | None, typer.Argument(help="A podscribe JSON output.", show_default=False)] = None,
     reference: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Option("--reference", "-r", help="Reference file(s): txt, stm, rttm, json; repeat to combine."),
-    ],
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the metrics as JSON here.")] = None,
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the metrics (or gate verdicts) as JSON here.")
+    ] = None,
     html_out: Annotated[Path | None, typer.Option("--html", help="Write the HTML report here.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing --json/--html files.")] = False,
+    gate: Annotated[
+        Path | None,
+        typer.Option("--gate", help="Gate a run summary (transcribe --summary FILE).", rich_help_panel=GATE),
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="An earlier summary to compare with.", rich_help_panel=GATE)
+    ] = None,
+    limits: Annotated[
+        Path | None,
+        typer.Option(
+            "--limits", help="TOML limits: [defaults], [items.ID], [pooled], [tolerance].", rich_help_panel=GATE
+        ),
+    ] = None,
+    suite: Annotated[
+        str | None, typer.Option("--suite", help="The [suite.NAME] part of the limits file.", rich_help_panel=GATE)
+    ] = None,
+    tolerance: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tolerance", help="METRIC=NUMBER: allowed worsening against the baseline (repeat).", rich_help_panel=GATE
+        ),
+    ] = None,
+    hard: Annotated[
+        bool,
+        typer.Option(
+            "--hard", help="WER: fail on the tolerance alone, without the significance test.", rich_help_panel=GATE
+        ),
+    ] = False,
+    junit_out: Annotated[
+        Path | None, typer.Option("--junit", help="Write JUnit XML here.", rich_help_panel=GATE)
+    ] = None,
+    markdown_out: Annotated[
+        Path | None, typer.Option("--markdown", help="Write a Markdown summary here.", rich_help_panel=GATE)
+    ] = None,
+    update_baseline: Annotated[
+        bool,
+        typer.Option(
+            "--update-baseline", help="Write --baseline anew where this run is no worse.", rich_help_panel=GATE
+        ),
+    ] = False,
 ) -> None:
     setup_logging(logging.INFO)
+    if gate is not None:
+        request = GateRequest(gate, baseline, limits, suite, tuple(tolerance or ()), hard, update_baseline)
+        raise typer.Exit(gate_command(request, GateFiles(junit_out, markdown_out, json_out, overwrite)))
+    if transcript is None or not reference:
+        logger.error("pass a transcript and --reference FILE to score it, or --gate SUMMARY (see --help)")
+        raise typer.Exit(EXIT_USAGE)
+    _score_files(transcript, reference, json_out, html_out, overwrite)
+
+
+def _score_files(
+    transcript: Path, reference: list[Path], json_out: Path | None, html_out: Path | None, overwrite: bool
+) -> None:
     try:
         hyp = read_transcript(transcript) if transcript.is_file() else _missing(transcript)
         ref = read_references(reference)

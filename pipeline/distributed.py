@@ -28,7 +28,7 @@ from .batch import Job
 from .config import Options
 from .engine import Engine
 from .errors import ConfigError, ModelError, PipelineError, describe
-from .run import FileReport, LazyEngine, log_outcome, preflight, process
+from .run import FileReport, LazyEngine, log_outcome, preflight, process, tagged
 
 logger = logging.getLogger("podscribe")
 LOCAL = "local"  # `--ray` with no address: start a Ray instance on this machine
@@ -69,6 +69,7 @@ def _collect(rows: Iterator[dict], jobs: Sequence[Job]) -> tuple[dict[int, FileR
     try:
         for row in rows:
             report = FileReport(**{**row["report"], "outputs": tuple(row["report"]["outputs"])})
+            report = tagged(report, jobs[row["index"]])
             logger.info("[%d/%d] %s", len(reports) + 1, len(jobs), report.source)
             log_outcome(report)
             reports[row["index"]] = report
@@ -81,7 +82,7 @@ def _collect(rows: Iterator[dict], jobs: Sequence[Job]) -> tuple[dict[int, FileR
                 error = (
                     f"not finished: the Ray run failed ({describe(err)}); run the same command again to finish the rest"
                 )
-                reports[index] = FileReport(str(job.source), "failed", error=error)
+                reports[index] = tagged(FileReport(str(job.source), "failed", error=error), job)
                 log_outcome(reports[index])
     return reports, fatal
 

@@ -19,6 +19,7 @@ from .references import Reference
 from .types import SpeakerTurn, Transcript
 
 COLLARS = (0.0, 0.5)
+UNIT_WORDS = 20  # reference words per unit of the per-unit WER counts (the gate's bootstrap resamples units)
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class WerResult:
     deletions: int
     insertions: int
     reference_words: int
+    # (errors, reference words) per run of UNIT_WORDS reference words, an insertion counted in the unit of
+    # the reference word before it: the same units in any two runs on one reference, for paired statistics
+    units: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,26 @@ def word_error_rate(reference: str, hypothesis: str) -> WerResult:
         raise InputError("reference has no words after normalisation; check the reference file")
     out = jiwer.process_words(ref, hyp if hyp else "")
     n = out.hits + out.substitutions + out.deletions
-    return WerResult(out.wer, out.substitutions, out.deletions, out.insertions, n)
+    units = unit_errors(out.alignments[0], n)
+    return WerResult(out.wer, out.substitutions, out.deletions, out.insertions, n, units)
+
+
+def unit_errors(chunks: Sequence[Any], reference_words: int, size: int = UNIT_WORDS) -> tuple[tuple[int, int], ...]:
+    """Per-unit (errors, words) from jiwer's alignment chunks; they add up to the whole file's counts."""
+    count = max(1, -(-reference_words // size))
+    errors = [0] * count
+    for chunk in chunks:
+        if chunk.type == "equal":
+            continue
+        if chunk.type == "insert":  # no reference words: the unit of the word before (the first unit at the start)
+            errors[max(0, min(chunk.ref_start_idx - 1, reference_words - 1)) // size] += (
+                chunk.hyp_end_idx - chunk.hyp_start_idx
+            )
+            continue
+        for index in range(chunk.ref_start_idx, chunk.ref_end_idx):
+            errors[index // size] += 1
+    words = [min(size, reference_words - i * size) for i in range(count)]
+    return tuple(zip(errors, words, strict=True))
 
 
 def _annotation(turns: Iterable[SpeakerTurn]):
@@ -267,7 +290,9 @@ def scores_from_dict(data: dict[str, Any]) -> Scores:
     return Scores(
         reference=data["reference"],
         hypothesis=data["hypothesis"],
-        wer=WerResult(**data["wer"]) if data.get("wer") else None,
+        wer=WerResult(**{**data["wer"], "units": tuple(map(tuple, data["wer"].get("units", ())))})
+        if data.get("wer")
+        else None,
         cpwer=CpWerResult(**{**data["cpwer"], "assignment": tuple(map(tuple, data["cpwer"]["assignment"]))})
         if data.get("cpwer")
         else None,

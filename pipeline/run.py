@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +21,7 @@ from .engine import Engine, Progress
 from .errors import ConfigError, ModelError, PipelineError, describe, loading
 from .evaluate import score
 from .formats import WRITERS, output_path, render_all, write_files
-from .formats.json_format import dump_json
+from .formats.json_format import dump_json, read_transcript
 from .outputs import check_collisions, check_output_dir, output_stem, plan
 from .references import read_references
 from .report import render_report
@@ -41,6 +41,8 @@ class FileReport:
     duration: float | None = None  # seconds of audio
     wall: float | None = None  # seconds spent
     metrics: dict[str, Any] | None = None  # scores against the reference, when one was given
+    item: str | None = None  # the manifest's id for the accuracy gate
+    limits: tuple[tuple[str, float], ...] = ()  # the manifest's gate limits
 
     @property
     def rtf(self) -> float | None:
@@ -62,12 +64,17 @@ def run(
     reports = []
     for index, job in enumerate(jobs, start=1):
         logger.info("[%d/%d] %s", index, len(jobs), job.source)
-        report = process(get_engine, options, job, progress)
+        report = tagged(process(get_engine, options, job, progress), job)
         log_outcome(report)
         reports.append(report)
     if get_engine.engine is not None:
         get_engine.engine.save_voices()
     return reports
+
+
+def tagged(report: FileReport, job: Job) -> FileReport:
+    """The report with the manifest's gate fields (id, limits), which the summary carries to the gate."""
+    return replace(report, item=job.item, limits=job.limits) if job.item or job.limits else report
 
 
 def preflight(jobs: Sequence[Job], options: Options) -> None:
@@ -94,6 +101,8 @@ def process(
     started = time.monotonic()
     try:
         todo = plan(job, options)
+        if todo.action == "skipped":
+            return FileReport(str(job.source), "skipped", error=todo.reason, metrics=rescore(job, options))
         if todo.action != "work":
             return FileReport(str(job.source), todo.action, error=todo.reason)
         audio = load_audio(job.source)
@@ -127,6 +136,15 @@ def _transcribe_and_write(
     wall = time.monotonic() - started
     outputs = tuple(map(str, written))
     return FileReport(str(job.source), "done", outputs, duration=audio.duration, wall=wall, metrics=metrics)
+
+
+def rescore(job: Job, options: Options) -> dict[str, Any] | None:
+    """A skipped input with a reference is scored again from the JSON it wrote (no model runs), so a
+    resumed run's summary still carries every file's metrics for the accuracy gate."""
+    saved = output_path(output_stem(job, options.output.directory), "json")
+    if not job.references or not saved.is_file():
+        return None
+    return score(read_transcript(saved), read_references(job.references)).to_dict()
 
 
 def _hints(job: Job) -> SpeakerHints | None:

@@ -5,6 +5,8 @@
 #   VENV=/opt/venv     where the virtualenv goes (default: .venv in the repo)
 #   EXTRAS=test        project extras to install (default: test; empty for a runtime-only install)
 #   EDITABLE=0         install a copy instead of an editable checkout (the image does this)
+#   TORCH_INDEX_URL=U  take torch from this wheel index (e.g. PyTorch's CPU index on a CI runner, instead
+#                      of PyPI's multi-GB CUDA build); the pin stays torch==2.13.0
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -14,7 +16,7 @@ EXTRAS=${EXTRAS-test}
 PIP=("$VENV/bin/python" -m pip install -q -c constraints.txt)
 # torch first, pinned: pip then keeps this build (on CPU machines a local CPU wheel) instead of
 # pulling a multi-GB CUDA one through another package.
-"${PIP[@]}" torch==2.13.0
+if [ -n "${TORCH_INDEX_URL:-}" ]; then "${PIP[@]}" --index-url "$TORCH_INDEX_URL" torch==2.13.0; else "${PIP[@]}" torch==2.13.0; fi
 target="."
 [ -n "$EXTRAS" ] && target=".[$EXTRAS]"
 if [ "${EDITABLE:-1}" = 1 ]; then "${PIP[@]}" -e "$target"; else "${PIP[@]}" "$target"; fi

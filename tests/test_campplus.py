@@ -87,3 +87,15 @@ def test_bfloat16_only_on_a_cpu_that_computes_it(monkeypatch, switch, native, de
     monkeypatch.setattr(shared_frames, "native_bf16", lambda: native)
     context = shared_frames.trunk_precision(torch.device(device))
     assert isinstance(context, torch.autocast) == autocast
+
+
+def test_a_capped_instruction_set_keeps_the_trunk_float32() -> None:
+    """Capping oneDNN or ATen below bfloat16 (to reproduce an AVX2-only CPU) computes what such a CPU does."""
+    from pipeline.diarize.shared_frames import isa_allows_bf16
+
+    assert isa_allows_bf16({})
+    assert isa_allows_bf16({"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_AMX"})
+    assert isa_allows_bf16({"ONEDNN_MAX_CPU_ISA": "avx512_core_bf16", "ATEN_CPU_CAPABILITY": "avx512"})
+    assert not isa_allows_bf16({"ONEDNN_MAX_CPU_ISA": "AVX2"})
+    assert not isa_allows_bf16({"DNNL_MAX_CPU_ISA": "AVX512_CORE_VNNI"})
+    assert not isa_allows_bf16({"ATEN_CPU_CAPABILITY": "avx2"})

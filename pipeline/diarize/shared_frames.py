@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -133,7 +134,17 @@ def trunk_precision(device: torch.device) -> contextlib.AbstractContextManager[A
 
 def native_bf16() -> bool:
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # private: absent means no
-    return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in checks)
+    return isa_allows_bf16() and any(bool(getattr(torch.cpu, name, lambda: False)()) for name in checks)
+
+
+def isa_allows_bf16(env: Mapping[str, str] = os.environ) -> bool:
+    """False where the user capped oneDNN or ATen below bfloat16 (ONEDNN_MAX_CPU_ISA=AVX2, ATEN_CPU_CAPABILITY=avx2):
+    the CPU's flags still say bfloat16, but the capped kernels emulate it slowly, and a capped run should compute
+    what a CPU without it computes (float32), e.g. to reproduce an AVX2-only machine's figures."""
+    onednn = (env.get("ONEDNN_MAX_CPU_ISA") or env.get("DNNL_MAX_CPU_ISA") or "ALL").upper()
+    if onednn not in ("ALL", "DEFAULT") and not any(tag in onednn for tag in ("BF16", "AMX", "FP16", "AVX10")):
+        return False
+    return env.get("ATEN_CPU_CAPABILITY", "").lower() not in ("default", "avx2")
 
 
 def pool_embeddings(
