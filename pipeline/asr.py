@@ -25,7 +25,9 @@ SPLIT_ENCODER = True  # on a CPU, the encoder takes a batch's clips one at a tim
 class Transcriber(Protocol):
     name: str
 
-    def transcribe(self, audio: Audio, language: str | None = None, progress: Progress | None = None) -> AsrResult: ...
+    def transcribe(
+        self, audio: Audio, language: str | None = None, progress: Progress | None = None, hotwords: str | None = None
+    ) -> AsrResult: ...
 
 
 def pick_device(device: str, compute_type: str, gpus: Callable[[], int] | None = None) -> tuple[str, str]:
@@ -77,8 +79,10 @@ class FasterWhisperTranscriber:
             raise ModelError(_explain_load_error(self.options.model, err)) from err
         return BatchedInferencePipeline(model) if self.options.batch_size > 1 else model
 
-    def transcribe(self, audio: Audio, language: str | None = None, progress: Progress | None = None) -> AsrResult:
-        """`language` overrides the options' language for this file."""
+    def transcribe(
+        self, audio: Audio, language: str | None = None, progress: Progress | None = None, hotwords: str | None = None
+    ) -> AsrResult:
+        """`language` and `hotwords` (e.g. a cast's names) override the options' for this file."""
         opts = self.options
         kwargs: dict[str, Any] = dict(
             language=language or opts.language,
@@ -86,7 +90,7 @@ class FasterWhisperTranscriber:
             word_timestamps=True,
             vad_filter=opts.vad,
             initial_prompt=opts.initial_prompt,
-            hotwords=opts.hotwords,
+            hotwords=hotwords or opts.hotwords,
             condition_on_previous_text=False,  # avoids the repetition loops that conditioning feeds
         )
         speech: list[tuple[float, float]] = []

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .cast import parse_cast
 from .errors import ConfigError
 
 MEDIA_EXTENSIONS = frozenset(
@@ -47,7 +48,7 @@ MEDIA_EXTENSIONS = frozenset(
         ".ts",
     ]
 )
-MANIFEST_KEYS = ("path", "reference", "num_speakers", "min_speakers", "max_speakers", "language", "id")
+MANIFEST_KEYS = ("path", "reference", "num_speakers", "min_speakers", "max_speakers", "language", "cast", "id")
 GATE_LIMITS = (
     "max_wer",
     "max_cpwer",
@@ -70,6 +71,7 @@ class Job:
     min_speakers: int | None = None
     max_speakers: int | None = None
     language: str | None = None
+    cast: str | None = None  # the manifest's `cast`: names (comma-separated) or a cast file, for this file only
     item: str | None = None  # the manifest's `id`: the gate's name for this recording
     limits: tuple[tuple[str, float], ...] = ()  # the manifest's gate limits, e.g. (("max_wer", 0.12),)
 
@@ -157,6 +159,7 @@ def _job(row: dict[str, Any], manifest: Path, number: int) -> Job:
         min_speakers=_count(row, "min_speakers", where),
         max_speakers=_count(row, "max_speakers", where),
         language=row.get("language") or None,
+        cast=_cast(row, base, where),
         item=str(row["id"]) if row.get("id") not in (None, "") else None,
         limits=tuple((key, _limit(row, key, where)) for key in GATE_LIMITS if row.get(key) not in (None, "")),
     )
@@ -170,6 +173,20 @@ def _limit(row: dict[str, Any], key: str, where: str) -> float:
     if not value >= 0:
         raise ConfigError(f"{where}: {key} must be 0 or more, got {row[key]!r}")
     return value
+
+
+def _cast(row: dict[str, Any], base: Path, where: str) -> str | None:
+    """A cast file is relative to the manifest; a list of names stays as written. Checked here, so a
+    bad cast fails the manifest before any recording is decoded."""
+    value = str(row.get("cast") or "").strip()
+    if not value:
+        return None
+    spec = str(base / value) if "," not in value and (base / value).is_file() else value
+    try:
+        parse_cast(spec)
+    except ConfigError as err:
+        raise ConfigError(f"{where}: {err}") from None
+    return spec
 
 
 def _count(row: dict[str, Any], key: str, where: str) -> int | None:

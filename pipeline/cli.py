@@ -166,6 +166,14 @@ def transcribe(
         list[str] | None,
         typer.Option(help="Name a speaker by hand, e.g. SPEAKER_01=Ann (repeat for more).", rich_help_panel=SPK),
     ] = None,
+    cast: Annotated[
+        str | None,
+        typer.Option(
+            help='The people in the recording: "Ann Lee (host), Bob Day" or a file with one name a line. '
+            "Spelled right by ASR (hotwords), heard names matched to them; the host names the opening voice.",
+            rich_help_panel=SPK,
+        ),
+    ] = None,
     voices: Annotated[
         str | None,
         typer.Option(
@@ -242,7 +250,9 @@ def transcribe(
                 max_speakers=max_speakers,
             ),
             output=dict(directory=output_dir, formats=formats, overwrite=overwrite),
-            names=dict(mode=speaker_names, given=speaker_name or None, voices=voices, save_voices=save_voices),
+            names=dict(
+                mode=speaker_names, given=speaker_name or None, voices=voices, save_voices=save_voices, cast=cast
+            ),
         )
         if (ray or ray_address) and options.names.save_voices:
             raise ConfigError("--save-voices collects voices in one process: run without --ray")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from .cast import parse_cast
 from .errors import ConfigError
 
 OUTPUT_FORMATS = ("txt", "json", "srt", "vtt", "rttm")
@@ -62,6 +63,7 @@ class NamesOptions:
     voices: str | None = None  # folder of NAME.wav / NAME/*.mp3 clips, or a saved voices file
     given: tuple[str, ...] = ()  # by hand: "SPEAKER_01=Ann", applied last
     save_voices: str | None = None  # write the named speakers' voices here after the run
+    cast: str | None = None  # the people in the recording: "Ann Lee (host), Bob Day" or a file, one a line
 
 
 @dataclass(frozen=True)
@@ -198,3 +200,4 @@ def _validate_names(n: NamesOptions, d: DiarizationOptions) -> None:
         )
     if n.voices or n.save_voices:
         _check(d.enabled, "--voices and --save-voices need speakers: remove --no-diarize")
+    parse_cast(n.cast)  # a bad list or a missing file is a ConfigError now, not after the first recording

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from .align import align
 from .asr import FasterWhisperTranscriber, Transcriber
 from .audio import load_audio
+from .cast import CastMember, hotwords, parse_cast
 from .config import Options, as_dict
 from .diarize import Diarizer, make_diarizer
 from .errors import ConfigError, loading
@@ -32,6 +34,14 @@ Progress = Callable[[str, float], None]  # (stage, fraction done 0..1): drives a
 # (7-11 s on 2 cores), before it leaves them behind: a lock that the interrupt left held (below)
 # must not turn Ctrl-C into a hang.
 STOP_GRACE = 30.0
+
+
+@dataclass(frozen=True)
+class Recognise:
+    """What speech recognition is asked for one recording, beyond the options."""
+
+    language: str | None = None
+    hotwords: str | None = None  # the cast's names after the options' hotwords
 
 
 class Engine:
@@ -67,10 +77,14 @@ class Engine:
         language: str | None = None,
         hints: SpeakerHints | None = None,
         progress: Progress | None = None,
+        cast: str | None = None,
     ) -> Transcript:
-        """Words with times, speaker turns, and every word given a speaker. `language` and `hints`
-        override the options for this recording."""
-        asr, diarization = self._recognise_and_diarize(audio, language, hints, progress)
+        """Words with times, speaker turns, and every word given a speaker. `language`, `hints` and
+        `cast` (a list of names or a cast file) override the options for this recording."""
+        people = parse_cast(cast or self.options.names.cast)
+        asr, diarization = self._recognise_and_diarize(
+            audio, Recognise(language, hotwords(people, self.options.asr.hotwords) if people else None), hints, progress
+        )
         utterances = align(asr.segments, diarization)
         return Transcript(
             source=audio.source,
@@ -81,16 +95,19 @@ class Engine:
             segments=asr.segments,
             diarization=diarization,
             provenance=self.provenance(),
-            names=self._names(utterances, diarization),
+            names=self._names(utterances, diarization, people),
         )
 
-    def _names(self, utterances: tuple[Utterance, ...], diarization: Diarization | None) -> tuple[SpeakerName, ...]:
+    def _names(
+        self, utterances: tuple[Utterance, ...], diarization: Diarization | None, cast: tuple[CastMember, ...] = ()
+    ) -> tuple[SpeakerName, ...]:
         """Given by hand, then known voices, then the talk; remembered for --save-voices."""
         opts = self.options.names
         if diarization is None or opts.mode == "off":
             return ()
         by_voice = match_voices(self.voices, diarization.voices) if self.voices else ()
-        names = combine(given_names(opts.given), by_voice, name_speakers(utterances), speakers=diarization.speakers)
+        talk = name_speakers(utterances, cast)
+        names = combine(given_names(opts.given), by_voice, talk, speakers=diarization.speakers)
         voices = dict(diarization.voices)
         for n in names:
             if n.speaker in voices:
@@ -114,18 +131,18 @@ class Engine:
             save_voices(Path(path), self.learned, diarizer.voice_model)
 
     def _recognise_and_diarize(
-        self, audio: Audio, language: str | None, hints: SpeakerHints | None, progress: Progress | None
+        self, audio: Audio, asked: Recognise, hints: SpeakerHints | None, progress: Progress | None
     ) -> tuple[AsrResult, Diarization | None]:
         """Both stages read only `audio`; with `overlap` diarization runs on its own thread meanwhile
         (CTranslate2, torch and ONNX Runtime release the GIL, and beam search leaves a core part idle)."""
         if self._diarizer is None and self._loading is None:
-            return self._recognise(audio, language, progress), None
+            return self._recognise(audio, asked, progress), None
         if not self.options.diarization.overlap:
-            return self._recognise(audio, language, progress), self._diarize(audio, hints, progress)
+            return self._recognise(audio, asked, progress), self._diarize(audio, hints, progress)
         stop = threading.Event()
         diarizing = Background(lambda: self._diarize(audio, hints, progress, stop), name="diarization")
         try:
-            asr = self._recognise(audio, language, progress)
+            asr = self._recognise(audio, asked, progress)
         except BaseException:
             # The next recording must not share the diarizer with this one's thread, and a Ctrl-C
             # must not end the process under running torch code (it aborts): stop it at its next
@@ -137,10 +154,10 @@ class Engine:
             raise
         return asr, diarizing.result()
 
-    def _recognise(self, audio: Audio, language: str | None, progress: Progress | None) -> AsrResult:
+    def _recognise(self, audio: Audio, asked: Recognise, progress: Progress | None) -> AsrResult:
         started = time.monotonic()
         report = (lambda seconds: progress("speech recognition", seconds / audio.duration)) if progress else None
-        asr = self.transcriber.transcribe(audio, language=language, progress=report)
+        asr = self.transcriber.transcribe(audio, language=asked.language, progress=report, hotwords=asked.hotwords)
         logger.info(
             "%s: speech recognition %.1f s, language %s", audio.source, time.monotonic() - started, asr.language
         )

@@ -9,7 +9,7 @@ reference boundary (0.5 = 0.25 s each side, as md-eval's 0.25).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
@@ -192,7 +192,7 @@ def score(transcript: Transcript, reference: Reference) -> Scores:
         der=der,
         speakers_found=len(transcript.diarization.speakers) if transcript.diarization else None,
         speakers_reference=len({t.speaker for t in reference.turns}) if reference.turns else None,
-        names=named_accuracy(reference.turns, transcript) if reference.turns else None,
+        names=named_accuracy(reference.turns, transcript, reference.aliases) if reference.turns else None,
     )
 
 
@@ -201,16 +201,22 @@ def is_person(label: str) -> bool:
     return re.fullmatch(r"[A-Za-z][A-Za-z .'-]*[A-Za-z]", label) is not None
 
 
-def named_accuracy(reference: Sequence[SpeakerTurn], transcript: Transcript) -> NamedResult | None:
-    """None unless the reference names people and the transcript has speakers."""
+def named_accuracy(
+    reference: Sequence[SpeakerTurn], transcript: Transcript, aliases: Mapping[str, Sequence[str]] | None = None
+) -> NamedResult | None:
+    """None unless the reference names people and the transcript has speakers. A name is right when
+    it is the reference label's person or one of the names `aliases` lists for them ("Leni")."""
     from .names import same_person
 
     if transcript.diarization is None or not any(is_person(t.speaker) for t in reference):
         return None
     named = {n.speaker: n.name for n in transcript.names}
 
+    def is_them(name: str, ref: str) -> bool:
+        return any(same_person(name, form) for form in (ref, *(aliases or {}).get(ref, ())))
+
     def right(hyp: str, ref: str) -> bool:
-        return hyp in named and same_person(named[hyp], ref)
+        return hyp in named and is_them(named[hyp], ref)
 
     people = [t for t in reference if is_person(t.speaker)]
     hyp = transcript.diarization.exclusive
@@ -221,7 +227,7 @@ def named_accuracy(reference: Sequence[SpeakerTurn], transcript: Transcript) -> 
     counts = {"correct": 0, "wrong": 0, "unnamed": 0}
     for speaker, ref in main_reference_speaker(hyp, reference).items():
         if speaker in named:
-            counts["correct" if is_person(ref) and same_person(named[speaker], ref) else "wrong"] += 1
+            counts["correct" if is_person(ref) and is_them(named[speaker], ref) else "wrong"] += 1
         elif is_person(ref):
             counts["unnamed"] += 1
     return NamedResult(round(good / max(total, 1e-9), 4), round(words, 4), **counts)

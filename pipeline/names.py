@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .cast import CastMember, key, match, near
 from .types import SENTENCE_END, Evidence, SpeakerName, Utterance
 
 # per rule: a hand-over names the next voice on its own; a name said mid-turn (to the person being
 # answered, usually) only adds to other evidence
 WEIGHTS = {"self": 3.0, "handover": 2.0, "vocative": 1.0, "aside": 0.5}
-HOW = {"self": "introduced", "handover": "introduced", "vocative": "addressed", "aside": "addressed"}
+HOW = {"self": "introduced", "handover": "introduced", "vocative": "addressed", "aside": "addressed", "host": "cast"}
+CAST_BOOST = 2.0  # a name on the cast list: one clear address is then enough
+ONCE_HEARD = 0.8  # confidence factor for a name form said only once in the whole talk
 MIN_SCORE = 2.0  # one addressed mention is not enough; an introduction, or two independent hints, are
 MIN_MARGIN = 2.0  # the winning name must have at least this times the runner-up's score
 
@@ -48,6 +51,8 @@ HANDED = [
     re.compile(rf"\bnext (?:one|question|caller|guest),?\s+{NAME}"),
     re.compile(rf"\b(?:joined by|bringing in|welcome|joining us is|joining me is)\s+(?:my\s+\w+\s+)?{NAME}"),
 ]
+# "You're welcome, Leni" answers a thank-you: said to the one who thanked, never a hand-over
+_REPLY = re.compile(r"\byou(?:'re| are)(?: very| so| most)?\s*$", re.IGNORECASE)
 VOCATIVE = [
     re.compile(rf"(?:^|[.?!]\s+){NAME},"),  # "Peter, what are you seeing?"
     re.compile(rf",\s+{NAME}(?=\s*[,.?!])"),  # "Thanks for joining me, Peter."  "Thank you, Ram, for..."
@@ -65,15 +70,25 @@ class _Turn:
     sentences: tuple[tuple[str, float, float], ...]  # text, start, end
 
 
-def name_speakers(utterances: Sequence[Utterance]) -> tuple[SpeakerName, ...]:
-    """Names that the talk makes clear, one per speaker at most, never one name for two speakers."""
+def name_speakers(utterances: Sequence[Utterance], cast: Sequence[CastMember] = ()) -> tuple[SpeakerName, ...]:
+    """Names that the talk makes clear, one per speaker at most, never one name for two speakers.
+    With a `cast`, heard names are read as the cast's spelling and weigh more than a stranger's."""
     turns = _turns(utterances)
     found: dict[str, list[tuple[str, Evidence]]] = defaultdict(list)  # speaker -> (name, evidence)
     for index in range(len(turns)):
         for speaker, name, evidence in _evidence(turns, index):
-            found[speaker].append((name, evidence))
-    candidates = [c for speaker, items in found.items() if (c := _decide(speaker, items)) is not None]
-    return _one_each(candidates)
+            member = match(name, cast)
+            found[speaker].append((member.name if member else name, evidence))
+    heard = " ".join(text for t in turns for text, _, _ in t.sentences)
+    weigh, names = _weigher(cast), frozenset(m.name for m in cast)
+    candidates = [c for s, items in found.items() if (c := _decide(s, items, heard, weigh, names)) is not None]
+    return _with_host(_one_each(candidates), turns, found, cast)
+
+
+def _weigher(cast: Sequence[CastMember]) -> Callable[[str, Evidence], float]:
+    """Evidence weight: by rule, times CAST_BOOST for a name on the cast list."""
+    names = {m.name for m in cast}
+    return lambda name, ev: WEIGHTS[ev.rule] * (CAST_BOOST if name in names else 1.0)
 
 
 def _turns(utterances: Sequence[Utterance]) -> list[_Turn]:
@@ -114,7 +129,7 @@ def _evidence(turns: list[_Turn], index: int):
 
         for name in _matches(INTRODUCED, text):
             yield turn.speaker, name, said("self")
-        for name in _matches(HANDED, text):
+        for name in _handovers(text):
             if after is not None:
                 yield after, name, said("handover")
         for name in _vocatives(text):
@@ -142,6 +157,15 @@ def _addressee(position: int, last: int, before: str | None, after: str | None, 
 
 def _matches(patterns: list[re.Pattern[str]], text: str) -> list[str]:
     return [_bare(m.group("name")) for p in patterns for m in p.finditer(text) if _plausible(m.group("name"))]
+
+
+def _handovers(text: str) -> list[str]:
+    return [
+        _bare(m.group("name"))
+        for p in HANDED
+        for m in p.finditer(text)
+        if _plausible(m.group("name")) and not _REPLY.search(text[: m.start()])
+    ]
 
 
 def _bare(name: str) -> str:
@@ -174,24 +198,41 @@ def _plausible(name: str) -> bool:
     return all(token.lower() not in NOT_NAMES for token in name.split())
 
 
-def _decide(speaker: str, items: list[tuple[str, Evidence]]) -> SpeakerName | None:
-    """The speaker's winning name, if it wins clearly; forms of one first name count together."""
+def _decide(
+    speaker: str,
+    items: list[tuple[str, Evidence]],
+    heard: str,
+    weigh: Callable[[str, Evidence], float],
+    cast_names: frozenset[str] = frozenset(),
+) -> SpeakerName | None:
+    """The speaker's winning name, if it wins clearly; forms of one first name count together, and a
+    short form only ever said to the speaker ("Leni" beside "Lingling Wei") is an alias, not a rival."""
     groups = _group_forms([name for name, _ in items])
     scores: dict[str, float] = defaultdict(float)
     for name, ev in items:
-        scores[groups[name]] += WEIGHTS[ev.rule]
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-    best, score = ranked[0]
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        scores[groups[name]] += weigh(name, ev)
+    best = max(scores, key=lambda g: scores[g])
+    aliases = [g for g in scores if g != best and _is_alias(g, best, items, groups)]
+    runner_up = max((v for g, v in scores.items() if g != best and g not in aliases), default=0.0)
+    score = scores[best]
     if score < MIN_SCORE or score < MIN_MARGIN * runner_up:
         return None
     mine = [(name, ev) for name, ev in items if groups[name] == best]
     weight_by_how: dict[str, float] = defaultdict(float)
-    for _, ev in mine:
-        weight_by_how[HOW[ev.rule]] += WEIGHTS[ev.rule]
+    for name, ev in mine:
+        weight_by_how[HOW[ev.rule]] += weigh(name, ev)
     how = max(weight_by_how, key=lambda h: weight_by_how[h])
-    confidence = round(score / (score + runner_up + 1.0), 3)
-    return SpeakerName(speaker, _display(mine), how, confidence, tuple(ev for _, ev in mine))
+    shown = _display(mine, heard, weigh)
+    shown = next((n for n, _ in mine if n in cast_names), shown)  # the cast's spelling is the spelling
+    confidence = score / (score + runner_up + 1.0) * (ONCE_HEARD if _times_said(shown, heard) < 2 else 1.0)
+    evidence = tuple(ev for _, ev in mine)
+    return SpeakerName(speaker, shown, how, round(confidence, 3), evidence, tuple(sorted(aliases)))
+
+
+def _is_alias(form: str, best: str, items: list[tuple[str, Evidence]], groups: dict[str, str]) -> bool:
+    said_to = all(HOW[ev.rule] == "addressed" for name, ev in items if groups[name] == form)
+    first, full = form.split()[0], best.split()[0]
+    return said_to and len(form.split()) == 1 and len(key(first)) < len(key(full)) and near(first, full)
 
 
 def _group_forms(names: list[str]) -> dict[str, str]:
@@ -209,11 +250,11 @@ def same_person(a: str, b: str) -> bool:
 
 
 def _first(name: str) -> str:
-    return re.sub(r"[^a-z]", "", name.split()[0].lower())
+    return key(name.split()[0])
 
 
 def _squash(name: str) -> str:
-    return re.sub(r"[^a-z]", "", name.lower())
+    return key("".join(name.split()))
 
 
 def _one_off(a: str, b: str) -> bool:
@@ -226,14 +267,25 @@ def _one_off(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
-def _display(mine: list[tuple[str, Evidence]]) -> str:
-    """The most weighted spelling; a longer form with that same first name adds the surname."""
+def _display(mine: list[tuple[str, Evidence]], heard: str, weigh: Callable[[str, Evidence], float]) -> str:
+    """The most weighted spelling; a longer form with that same first name adds the surname, and of
+    two spellings of one full name the one said more often in the whole talk wins."""
     weight: dict[str, float] = defaultdict(float)
     for name, ev in mine:
-        weight[name] += WEIGHTS[ev.rule]
+        weight[name] += weigh(name, ev)
     best = max(weight, key=lambda n: (weight[n], len(n)))
-    longer = [n for n in weight if n.split()[0] == best.split()[0] and len(n) > len(best)]
-    return max(longer, key=lambda n: weight[n]) if longer else best
+    first = best.split()[0]
+    full = {n for n in weight if n.split()[0] == first and len(n.split()) == 2}
+    if full:  # the talk's other spellings of that full name compete too ("Lingling Wait" / "Wei")
+        full |= {m.group(0) for m in re.finditer(rf"\b{re.escape(first)}\s+{_NAME_TOKEN}\b", heard)}
+    full = {n for n in full if _plausible(n)}
+    if not full:
+        return best
+    return max(sorted(full), key=lambda n: (_times_said(n, heard), weight.get(n, 0.0)))
+
+
+def _times_said(name: str, heard: str) -> int:
+    return len(re.findall(rf"\b{re.escape(name)}\b", heard))
 
 
 def _one_each(candidates: list[SpeakerName]) -> tuple[SpeakerName, ...]:
@@ -244,6 +296,30 @@ def _one_each(candidates: list[SpeakerName]) -> tuple[SpeakerName, ...]:
         if all(len(c.evidence) >= MIN_MARGIN * len(o.evidence) for o in rivals):
             kept.append(c)
     return tuple(sorted(kept, key=lambda n: n.speaker))
+
+
+def _with_host(
+    named: tuple[SpeakerName, ...],
+    turns: list[_Turn],
+    found: dict[str, list[tuple[str, Evidence]]],
+    cast: Sequence[CastMember],
+) -> tuple[SpeakerName, ...]:
+    """The cast's host names the voice that opens and closes the show (one of the first two turns
+    and one of the last two), when that voice has no name and no evidence for anyone else."""
+    hosts = [m for m in cast if m.role == "host"]
+    if len(hosts) != 1 or len(turns) < 3 or any(same_person(n.name, hosts[0].name) for n in named):
+        return named
+    host = hosts[0]
+    opens = {t.speaker for t in turns[:2]} & {t.speaker for t in turns[-2:]}
+    if len(opens) != 1:
+        return named
+    speaker = opens.pop()
+    if any(n.speaker == speaker for n in named) or any(not same_person(nm, host.name) for nm, _ in found[speaker]):
+        return named
+    first = next(t for t in turns if t.speaker == speaker).sentences[0]
+    last = next(t for t in reversed(turns) if t.speaker == speaker).sentences[-1]
+    evidence = tuple(Evidence(text, round(a, 3), round(b, 3), "host") for text, a, b in (first, last))
+    return tuple(sorted((*named, SpeakerName(speaker, host.name, "cast", 0.6, evidence)), key=lambda n: n.speaker))
 
 
 def given_names(entries: Sequence[str]) -> tuple[SpeakerName, ...]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import InputError
@@ -25,6 +25,7 @@ class Reference:
     speaker_texts: dict[str, str] | None = None  # words per speaker, for cpWER
     turns: tuple[SpeakerTurn, ...] | None = None  # speaker times, for DER
     source: str = ""
+    aliases: dict[str, tuple[str, ...]] | None = None  # speaker label -> other names the person goes by
 
     def merge(self, other: Reference) -> Reference:
         return Reference(
@@ -32,6 +33,7 @@ class Reference:
             speaker_texts=self.speaker_texts if self.speaker_texts is not None else other.speaker_texts,
             turns=self.turns if self.turns is not None else other.turns,
             source=", ".join(s for s in (self.source, other.source) if s),
+            aliases=self.aliases if self.aliases is not None else other.aliases,
         )
 
 
@@ -144,7 +146,11 @@ def _read_json(path: Path) -> Reference:
     data = json.loads(path.read_text(encoding="utf-8"))
     if isinstance(data, dict) and "utterances" in data:
         return _from_transcript(read_transcript(path), path)  # our own output: one reader for it
-    return _read_turns(data["turns"], path)
+    reference = _read_turns(data["turns"], path)
+    aliases = data.get("aliases") or {}
+    if not isinstance(aliases, dict) or not all(isinstance(v, list) for v in aliases.values()):
+        raise InputError(f'{path}: "aliases" must map a speaker label to a list of names, e.g. {{"ANN": ["Ann Lee"]}}')
+    return replace(reference, aliases={str(k): tuple(map(str, v)) for k, v in aliases.items()} or None)
 
 
 def _from_transcript(transcript: Transcript, path: Path) -> Reference:
@@ -162,7 +168,8 @@ def _from_transcript(transcript: Transcript, path: Path) -> Reference:
 
 
 def _read_turns(items: list[dict], path: Path) -> Reference:
-    """The samples' `*.turns.json`: `{"turns": [{"start", "end", "speaker", "text"}, ...]}`."""
+    """The samples' `*.turns.json`: `{"turns": [{"start", "end", "speaker", "text"}, ...]}`, and
+    optionally `"aliases": {"LINGLING": ["Lingling Wei", "Leni"]}`."""
     turns: list[SpeakerTurn] = []
     texts: dict[str, str] = {}
     for item in items:

@@ -123,7 +123,7 @@ def _transcribe_and_write(
     stem = output_stem(job, engine.options.output.directory)
     reference = read_references(job.references) if job.references else None
     logger.info("%s: %.1f s of audio decoded", job.source, audio.duration)
-    transcript = engine.speaker_transcript(audio, job.language, _hints(job), progress)
+    transcript = engine.speaker_transcript(audio, job.language, _hints(job), progress, cast=job.cast)
     files = render_all(transcript, [WRITERS[fmt]() for fmt in formats], stem)
     metrics = None
     if reference is not None:

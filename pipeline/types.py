@@ -91,13 +91,14 @@ class Evidence:
 @dataclass(frozen=True)
 class SpeakerName:
     """A name for one diarized speaker. `how`: voice (a known voice), introduced / addressed
-    (said in the talk), given (set by hand)."""
+    (said in the talk), cast (the cast list's host), given (set by hand)."""
 
     speaker: str
     name: str
     how: str
     confidence: float
     evidence: tuple[Evidence, ...] = ()
+    aliases: tuple[str, ...] = ()  # other names the talk called this speaker ("Leni" for "Lingling Wei")
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,19 @@ def write(name: str, audio: AudioSegment, placed: list[Placed], out: Path) -> No
     (out / f"{name}.turns.json").write_text(json.dumps(_turns_json(placed), indent=1) + "\n")
 
 
+# What the seed itself calls each person, for the names check: a name the talk uses for someone
+# ("You're welcome, Leni") is that person, not a stranger.
+ALIASES = {
+    "EUGENE": ["Eugene Grace"],
+    "GLENN": ["Glenn Loveland"],
+    "LINGLING": ["Lingling Wei", "Leni"],
+    "NICHOLAS": ["Nicholas Misakos"],
+    "PETER": ["Peter Landers"],
+    "RAM": ["Rem Ramanasson"],
+    "VICTOR": ["Victor Wong"],
+}
+
+
 def _turns_json(placed: list[Placed]) -> dict:
     turns: list[dict] = []
     for p in placed:
@@ -145,7 +158,8 @@ def _turns_json(placed: list[Placed]) -> dict:
         turn = turns[-1]
         turn["end"], turn["text"] = p.end, (turn["text"] + " " + p.text).strip()
         turn["sentences"].append({"start": p.start, "end": p.end, "text": p.text})
-    return {"speakers": sorted({p.speaker for p in placed}), "turns": turns}
+    speakers = sorted({p.speaker for p in placed})
+    return {"speakers": speakers, "aliases": {s: ALIASES[s] for s in speakers if s in ALIASES}, "turns": turns}
 
 
 def excerpt(audio: AudioSegment, placed: list[Placed], first: int, last: int) -> tuple[AudioSegment, list[Placed]]:

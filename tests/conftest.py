@@ -52,9 +52,11 @@ class FakeTranscriber:
 
     def __init__(self) -> None:
         self.calls: list[str] = []
+        self.hotwords: list[str | None] = []
 
-    def transcribe(self, audio: Audio, language=None, progress=None) -> AsrResult:
+    def transcribe(self, audio: Audio, language=None, progress=None, hotwords=None) -> AsrResult:
         self.calls.append(audio.source)
+        self.hotwords.append(hotwords)
         words = _words(0.0, "hello from the fake model.", None, step=0.2)
         return AsrResult((Segment(0.0, 1.0, "hello from the fake model.", words),), "en", 0.99)
 

@@ -128,3 +128,26 @@ def test_manifest_with_per_file_reference_puts_metrics_in_summary(fake, tmp_path
     entry = json.loads((tmp_path / "s.json").read_text())["files"][0]
     assert entry["metrics"]["wer"]["wer"] == 0.0
     assert (tmp_path / "o" / "jfk.report.html").exists()
+
+
+def test_a_manifest_cast_reaches_hotwords_and_names(tmp_path) -> None:
+    from pipeline import config
+
+    shutil.copy(DATA / "jfk.flac", tmp_path / "a.flac")
+    shutil.copy(DATA / "jfk.flac", tmp_path / "b.flac")
+    (tmp_path / "show.cast").write_text("Ann Lee (host)\nBob Day\n")
+    (tmp_path / "m.csv").write_text('path,cast\na.flac,"Cy Wu, Di Ho"\nb.flac,show.cast\n')
+    a, b = read_manifest(tmp_path / "m.csv")
+    assert (a.cast, b.cast) == ("Cy Wu, Di Ho", str(tmp_path / "show.cast"))  # a file is found beside the manifest
+    fake = FakeTranscriber()
+    engine = Engine(config.load(asr={"hotwords": "CHIPS"}), transcriber=fake, diarizer=FakeDiarizer())
+    from pipeline.audio import load_audio
+
+    transcript = engine.speaker_transcript(load_audio(tmp_path / "b.flac"), cast=b.cast)
+    assert fake.hotwords == ["CHIPS Ann Lee Bob Day"]
+    assert transcript.names == ()  # one turn: no voice that opens and closes for the host rule
+    engine.speaker_transcript(load_audio(tmp_path / "a.flac"))
+    assert fake.hotwords[-1] is None  # no cast for this file: the options' hotwords stay as they are
+    (tmp_path / "bad.csv").write_text("path,cast\na.flac,missing.cast\n")
+    with pytest.raises(ConfigError, match=r"bad.csv:2: missing.cast: cast file not found"):
+        read_manifest(tmp_path / "bad.csv")

@@ -125,7 +125,7 @@ class RaisingTranscriber(FakeTranscriber):
         super().__init__()
         self.marker, self.error = marker, error
 
-    def transcribe(self, audio, language=None, progress=None):
+    def transcribe(self, audio, language=None, progress=None, hotwords=None):
         if self.marker in audio.source:
             raise self.error
         return super().transcribe(audio, language, progress)

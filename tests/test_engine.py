@@ -35,7 +35,7 @@ class MeetingTranscriber(FakeTranscriber):
         self.started = started
         self.saw_diarization_running = False
 
-    def transcribe(self, audio, language=None, progress=None):
+    def transcribe(self, audio, language=None, progress=None, hotwords=None):
         self.saw_diarization_running = self.started.wait(WAIT)
         return super().transcribe(audio, language, progress)
 
@@ -78,7 +78,7 @@ def test_without_overlap_diarization_runs_after_recognition_in_the_caller() -> N
     diarizer = SignallingDiarizer(started)
 
     class Sequential(FakeTranscriber):
-        def transcribe(self, audio, language=None, progress=None):
+        def transcribe(self, audio, language=None, progress=None, hotwords=None):
             assert not started.is_set(), "diarization started before recognition finished"
             return super().transcribe(audio, language, progress)
 
@@ -98,7 +98,7 @@ def test_a_recognition_error_waits_for_diarization_before_it_propagates() -> Non
     diarizer = SignallingDiarizer(started)
 
     class Broken(FakeTranscriber):
-        def transcribe(self, audio, language=None, progress=None):
+        def transcribe(self, audio, language=None, progress=None, hotwords=None):
             started.wait(WAIT)
             raise RuntimeError("decoder failed")
 
@@ -124,7 +124,7 @@ def test_speech_recognition_starts_while_the_diarization_models_load(monkeypatch
     waited_for_asr: list[bool] = []
 
     class StartingTranscriber(FakeTranscriber):
-        def transcribe(self, audio, language=None, progress=None):
+        def transcribe(self, audio, language=None, progress=None, hotwords=None):
             asr_started.set()
             return super().transcribe(audio, language, progress)
 
@@ -169,7 +169,7 @@ def test_a_recognition_error_stops_diarization_at_its_next_step() -> None:
             return super().diarize(audio, hints, hook)
 
     class Interrupted(FakeTranscriber):
-        def transcribe(self, audio, language=None, progress=None):
+        def transcribe(self, audio, language=None, progress=None, hotwords=None):
             started.wait(WAIT)
             raise KeyboardInterrupt
 
@@ -200,7 +200,7 @@ def load_with_an_import(options, device):
     return FakeDiarizer()
 
 class InterruptedInsideAnImport(FakeTranscriber):
-    def transcribe(self, audio, language=None, progress=None):
+    def transcribe(self, audio, language=None, progress=None, hotwords=None):
         if sys.argv[2] == "global":
             _imp.acquire_lock()  # what KeyboardInterrupt between importlib's acquire and its try leaves
         else:  # a module's own lock, kept alive (as a thread waiting on it would keep it)
@@ -238,7 +238,7 @@ def test_an_interrupted_run_does_not_wait_forever_for_a_stuck_model_load(monkeyp
         return FakeDiarizer()
 
     class Interrupted(FakeTranscriber):
-        def transcribe(self, audio, language=None, progress=None):
+        def transcribe(self, audio, language=None, progress=None, hotwords=None):
             raise KeyboardInterrupt
 
     monkeypatch.setattr(engine_module, "make_diarizer", stuck_load)

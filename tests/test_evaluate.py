@@ -263,3 +263,27 @@ def test_names_survive_the_json_round_trip(tmp_path) -> None:
         JsonWriter().write(t, out)
     assert read_transcript(path).names == (name,)
     assert read_transcript(path).label("SPEAKER_01") == "Bob" and read_transcript(path).label("SPEAKER_00") == "SPEAKER_00"
+
+
+def test_a_listed_alias_names_the_right_person(tmp_path) -> None:
+    import dataclasses
+
+    from pipeline.evaluate import named_accuracy
+    from pipeline.references import read_reference
+    from pipeline.types import SpeakerName
+
+    from .conftest import make_transcript
+
+    path = tmp_path / "ref.turns.json"
+    turns = [{"start": 0.4, "end": 4.0, "speaker": "LINGLING", "text": "a"}, {"start": 4.0, "end": 10.6, "speaker": "BOB", "text": "b"}]
+    path.write_text(json.dumps({"aliases": {"LINGLING": ["Lingling Wei", "Leni"]}, "turns": turns}))
+    reference = read_reference(path)
+    lenny = dataclasses.replace(make_transcript(), names=(SpeakerName("SPEAKER_00", "Lenny", "introduced", 0.8),))
+    assert named_accuracy(reference.turns, lenny).wrong == 1  # without the list, a stranger's name
+    result = named_accuracy(reference.turns, lenny, reference.aliases)
+    assert (result.correct, result.wrong) == (1, 0)  # Whisper's "Lenny" is the "Leni" the talk calls her
+    bob_as_leni = dataclasses.replace(make_transcript(), names=(SpeakerName("SPEAKER_01", "Leni", "addressed", 0.6),))
+    assert named_accuracy(reference.turns, bob_as_leni, reference.aliases).wrong == 1
+    path.write_text(json.dumps({"aliases": {"LINGLING": "Leni"}, "turns": turns}))
+    with pytest.raises(InputError, match='"aliases" must map a speaker label to a list of names'):
+        read_reference(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.cast import parse_cast
 from pipeline.names import combine, given_names, name_speakers, same_person
 from pipeline.types import SpeakerName, Utterance, Word
 
@@ -167,3 +168,76 @@ def test_the_seed_episode_names_all_seven_people_and_no_ad() -> None:
     found = {speaker: name for speaker, name in names_of(_seed_talk(SAMPLES / "episode.turns.json")).items()}
     assert sorted(found) == ["EUGENE", "GLENN", "LINGLING", "NICHOLAS", "PETER", "RAM", "VICTOR"]
     assert all(same_person(name, speaker) for speaker, name in found.items()), found
+
+
+def test_youre_welcome_answers_the_thanks_and_hands_over_nothing() -> None:
+    # Whisper writes the reply with or without its comma; either way it is no introduction
+    for reply in ("You're welcome, Lenny.", "You're welcome Lenny.", "You are very welcome Lenny."):
+        utts = talk(("HOST", "Thank you, Victor."), ("GUEST", reply), ("HOST", "That's all for today."))
+        assert "HOST" not in names_of(utts), reply
+    # a real welcome still introduces the next voice
+    utts = talk(("HOST", "Please welcome Dana Scott."), ("GUEST", "Glad to be here."))
+    assert names_of(utts) == {"GUEST": "Dana Scott"}
+
+
+def test_a_nickname_said_to_a_named_speaker_is_an_alias_not_a_rival() -> None:
+    utts = talk(
+        ("HOST", "Hello. I'm Lingling Wei, your host. Victor, what do you think?"),
+        ("GUEST", "Chips are the race."),
+        ("HOST", "Thank you, Victor."),
+        ("GUEST", "You're welcome, Leni."),
+        ("HOST", "That's our show."),
+    )
+    host = next(n for n in name_speakers(utts) if n.speaker == "HOST")
+    assert (host.name, host.aliases) == ("Lingling Wei", ("Leni",))
+    # a different name said twice to the speaker is a rival, not an alias: the speaker stays unnamed
+    rival = talk(("A", "I'm Lingling Wei."), ("B", "Thanks, Sarah."), ("A", "Yes."), ("B", "Sarah, go on."))
+    assert "A" not in names_of(rival)
+
+
+def test_the_spelling_said_more_often_wins() -> None:
+    utts = talk(
+        ("HOST", "I'm Lingling Wait, your host. Peter, welcome."),
+        ("GUEST", "Thanks for having me."),
+        ("HOST", "This was What's News with Lingling Wei. I'm Lingling Wei."),
+    )
+    host = next(n for n in name_speakers(utts) if n.speaker == "HOST")
+    assert host.name == "Lingling Wei"
+    once = next(n for n in name_speakers(talk(("A", "I'm Dana Scott."), ("B", "Hi."))) if n.speaker == "A")
+    twice = talk(("A", "I'm Dana Scott."), ("B", "Hi."), ("A", "Again, I'm Dana Scott."))
+    assert once.confidence < next(n for n in name_speakers(twice) if n.speaker == "A").confidence
+
+
+CAST = parse_cast("Lingling Wei (host), Peter Landers, Glenn Loveland: guest")
+
+
+def test_heard_names_take_the_cast_spelling() -> None:
+    utts = talk(
+        ("HOST", "I'm Lingling Wait. Our first question is from Glen Loveland from Scottsdale."),
+        ("CALLER", "Hi. My question is about chips."),
+        ("HOST", "Thanks, Peter, for joining."),
+    )
+    assert names_of(utts) == {"HOST": "Lingling Wait", "CALLER": "Glen Loveland"}  # no cast: as heard
+    found = {n.speaker: n.name for n in name_speakers(utts, CAST)}
+    assert found == {"HOST": "Lingling Wei", "CALLER": "Glenn Loveland"}
+
+
+def test_one_address_of_a_cast_name_is_enough_but_a_strangers_is_not() -> None:
+    utts = talk(("A", "We talked about it."), ("B", "Right. Peter, what do you think?"), ("A", "I agree."))
+    assert names_of(utts) == {}
+    assert {n.speaker: n.name for n in name_speakers(utts, CAST)} == {"A": "Peter Landers"}
+
+
+def test_the_cast_host_names_the_voice_that_opens_and_closes() -> None:
+    utts = talk(
+        ("AD", "This podcast is brought to you by a bank."),
+        ("HOST", "Hello and welcome to the show."),
+        ("GUEST", "Glad to be here."),
+        ("HOST", "That's all for today."),
+    )
+    host = next(n for n in name_speakers(utts, CAST) if n.speaker == "HOST")
+    assert (host.name, host.how, [e.rule for e in host.evidence]) == ("Lingling Wei", "cast", ["host", "host"])
+    assert name_speakers(utts) == ()  # without a cast: nobody
+    # evidence for another name on that voice contradicts the cast's host
+    contra = talk(("HOST", "Hello."), ("GUEST", "Thanks, Sarah."), ("HOST", "Bye, Sarah is my name."))
+    assert all(n.speaker != "HOST" for n in name_speakers(contra, CAST))

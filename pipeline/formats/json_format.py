@@ -52,7 +52,8 @@ def to_dict(t: Transcript) -> dict[str, Any]:
 
 def _name(n: SpeakerName) -> dict[str, Any]:
     evidence = [{"text": e.text, "start": _r(e.start), "end": _r(e.end), "rule": e.rule} for e in n.evidence]
-    return {"speaker": n.speaker, "name": n.name, "how": n.how, "confidence": n.confidence, "evidence": evidence}
+    out = {"speaker": n.speaker, "name": n.name, "how": n.how, "confidence": n.confidence, "evidence": evidence}
+    return {**out, "aliases": list(n.aliases)} if n.aliases else out
 
 
 def _word(w: Word) -> dict[str, Any]:
@@ -137,6 +138,7 @@ def _transcript(data: dict[str, Any]) -> Transcript:
                 n["how"],
                 n["confidence"],
                 tuple(Evidence(e["text"], e["start"], e["end"], e.get("rule", "")) for e in n["evidence"]),
+                tuple(n.get("aliases", ())),
             )
             for n in data.get("names", [])
         ),
