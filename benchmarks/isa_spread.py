@@ -6,7 +6,7 @@ AVX2-only, AVX-512 and AVX-512 + AMX CPUs. This runs the project's accuracy gate
 through the libraries' own variables, and prints one table: rows item x metric, a column per setting,
 and the spread. The limits in configs/regression.toml must cover the worst column.
 
-    python benchmarks/isa_spread.py                  # native, avx512 (no AMX), avx2
+    python benchmarks/isa_spread.py                  # native, avx512 (no AMX), avx2, mkl, mkl-avx2
     python benchmarks/isa_spread.py --settings avx2  # one setting
 Settings capped above what the CPU has run as the CPU itself (the variables only lower the ceiling).
 """
@@ -27,6 +27,10 @@ SETTINGS: dict[str, dict[str, str]] = {
     "native": {},
     "avx512": {"CT2_FORCE_CPU_ISA": "AVX512", "ONEDNN_MAX_CPU_ISA": "AVX512_CORE_BF16", "ATEN_CPU_CAPABILITY": "avx512"},
     "avx2": {"CT2_FORCE_CPU_ISA": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"},
+    # CTranslate2 takes Intel MKL's int8 kernels only on Intel CPUs, oneDNN's elsewhere: these two
+    # give an AMD machine the kernels an Intel one runs (without AMX, which needs the hardware)
+    "mkl": {"CT2_USE_MKL": "1", "CT2_FORCE_CPU_ISA": "AVX512"},
+    "mkl-avx2": {"CT2_USE_MKL": "1", "CT2_FORCE_CPU_ISA": "AVX2"},
 }
 FIGURES = ("wer", "cpwer", "der", "der_c0", "confusion", "speaker_error", "names_right", "names_wrong")
 
