@@ -146,6 +146,8 @@ def test_leading_dash_name(tmp_path) -> None:
         (["--model", "no-such-model"], "model 'no-such-model' is not bundled and could not be fetched"),
         (["--config", "missing.toml"], "missing.toml: config file not found"),
         (["-o", "blocker/sub"], "output directory cannot be created or written"),
+        (["--cast", "Ann Lee (producer)"], "cannot read 'Ann Lee (producer)'; write a name, optionally with a role"),
+        (["--cast", "missing.txt"], "missing.txt: cast file not found"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(tmp_path, args, message) -> None:
