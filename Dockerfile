@@ -12,7 +12,7 @@ ARG BASE_IMAGE=debian:bookworm-slim
 # `--build-context wheels=DIR`; it is bind-mounted into the install step, never copied into a layer.
 FROM scratch AS wheels
 
-FROM ${BASE_IMAGE} AS image
+FROM ${BASE_IMAGE} AS base
 ENV DEBIAN_FRONTEND=noninteractive \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -35,6 +35,18 @@ RUN apt-get update \
     && useradd --create-home --uid 10001 --user-group podscribe \
     && mkdir -p /data && chown podscribe:podscribe /data
 
+# Wheels for the one dependency PyPI ships only as source (meeteval's Cython matchers), built in a
+# throw-away stage so the compiler stays out of the image.
+FROM base AS compiled
+COPY constraints.txt /tmp/
+# hadolint ignore=DL3008
+RUN --mount=type=secret,id=ca \
+    if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
+    && apt-get update && apt-get install -y --no-install-recommends g++ python3-dev \
+    && python3 -m venv /tmp/build \
+    && /tmp/build/bin/python -m pip wheel -q --no-deps -c /tmp/constraints.txt -w /wheelhouse meeteval
+
+FROM base AS image
 # Dependencies in their own layer, before the source: a code change rebuilds only the layers below.
 # The CA bundle (secret `ca`) is for pip behind an intercepting proxy; it exists during this step only.
 WORKDIR /opt/podscribe/src
@@ -45,10 +57,12 @@ ARG FLAVOUR=cuda
 # unless a torch-2.13.0+cpu wheel is mounted in). For CUDA 12 torch: https://download.pytorch.org/whl/cu126
 ARG TORCH_INDEX_URL=
 RUN --mount=type=secret,id=ca --mount=type=bind,from=wheels,target=/wheels \
+    --mount=type=bind,from=compiled,source=/wheelhouse,target=/compiled \
     if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
+    && export PIP_FIND_LINKS=/compiled \
     && case "$FLAVOUR" in \
         cpu) extras=ray \
-             && if ls /wheels/torch-2.13.0+cpu-*.whl >/dev/null 2>&1; then export PIP_FIND_LINKS=/wheels; \
+             && if ls /wheels/torch-2.13.0+cpu-*.whl >/dev/null 2>&1; then export PIP_FIND_LINKS="/compiled /wheels"; \
                 else export TORCH_INDEX_URL="${TORCH_INDEX_URL:-https://download.pytorch.org/whl/cpu}"; fi ;; \
         cuda) extras=ray,cuda ;; \
         *) echo "FLAVOUR must be cpu or cuda, not '$FLAVOUR'" >&2; exit 1 ;; \
