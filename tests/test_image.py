@@ -31,9 +31,9 @@ FAST = ["--model", "tiny.en", "-f", "json", "-q"]  # the same options on the hos
 def _env() -> dict[str, str]:
     """podman as root in this sandbox needs the settings build_image.sh also uses."""
     env = dict(os.environ)
-    if ENGINE and Path(ENGINE).name == "podman" and os.getuid() == 0 and "CONTAINERS_CONF" not in env:
-        if shutil.which("runc"):
-            env["CONTAINERS_CONF"] = str(ROOT / "scripts" / "podman-sandbox.conf")
+    podman_as_root = ENGINE is not None and Path(ENGINE).name == "podman" and os.getuid() == 0
+    if podman_as_root and "CONTAINERS_CONF" not in env and shutil.which("runc"):
+        env["CONTAINERS_CONF"] = str(ROOT / "scripts" / "podman-sandbox.conf")
     return env
 
 
@@ -85,7 +85,9 @@ def short_clip() -> Path:
 def batch_run(tmp_path_factory: pytest.TempPathFactory):
     """The excerpt and a broken file as one folder, through the container."""
     _need(CPU_IMAGE)
-    data = _data_dir(tmp_path_factory.mktemp("batch"), ("excerpt.mp3", SAMPLES / "excerpt.mp3"), ("broken.mp3", b"x" * 4096))
+    data = _data_dir(
+        tmp_path_factory.mktemp("batch"), ("excerpt.mp3", SAMPLES / "excerpt.mp3"), ("broken.mp3", b"x" * 4096)
+    )
     return data, run(".", "-o", "out", *FAST, data=data)
 
 
@@ -116,7 +118,19 @@ def test_sigterm_to_the_container_exits_130_and_leaves_no_partial_file(tmp_path:
     _need(CPU_IMAGE)
     data = _data_dir(tmp_path, ("episode.mp3", SAMPLES / "episode.mp3"))
     name = f"podscribe-test-{uuid.uuid4().hex[:8]}"
-    cmd = [ENGINE or "podman", "run", "--rm", "--name", name, "-v", f"{data}:/data", CPU_IMAGE, "episode.mp3", "-o", "out"]
+    cmd = [
+        ENGINE or "podman",
+        "run",
+        "--rm",
+        "--name",
+        name,
+        "-v",
+        f"{data}:/data",
+        CPU_IMAGE,
+        "episode.mp3",
+        "-o",
+        "out",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
     time.sleep(12)  # well into the work: the model is loaded, decoding has begun
     assert proc.poll() is None, proc.communicate()
