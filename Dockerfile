@@ -27,10 +27,12 @@ ENV DEBIAN_FRONTEND=noninteractive \
     VENV=/opt/podscribe/venv \
     PATH=/opt/podscribe/venv/bin:$PATH
 
-# Debian's python3 (3.11 on bookworm) and ffmpeg; a fixed user for the non-root default.
+# Debian's python3 (3.11 on bookworm); a fixed user for the non-root default. No Debian ffmpeg: the
+# pinned imageio-ffmpeg wheel's binary decodes, the same build as on a host without a system ffmpeg,
+# so the image gives the host's words.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends python3 python3-venv ffmpeg ca-certificates \
+    && apt-get install -y --no-install-recommends python3 python3-venv ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 10001 --user-group podscribe \
     && mkdir -p /data && chown podscribe:podscribe /data
@@ -52,17 +54,17 @@ FROM base AS image
 WORKDIR /opt/podscribe/src
 COPY pyproject.toml constraints.txt ./
 COPY scripts/setup.sh scripts/requirements.py scripts/
+COPY --from=compiled /wheelhouse/ /opt/podscribe/wheelhouse/
 ARG FLAVOUR=cuda
 # Where torch comes from: empty means PyPI (the CUDA 13 build for cuda; for cpu, PyTorch's CPU index
 # unless a torch-2.13.0+cpu wheel is mounted in). For CUDA 12 torch: https://download.pytorch.org/whl/cu126
 ARG TORCH_INDEX_URL=
 RUN --mount=type=secret,id=ca --mount=type=bind,from=wheels,target=/wheels \
-    --mount=type=bind,from=compiled,source=/wheelhouse,target=/compiled \
     if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
-    && export PIP_FIND_LINKS=/compiled \
+    && export PIP_FIND_LINKS=/opt/podscribe/wheelhouse \
     && case "$FLAVOUR" in \
         cpu) extras=ray \
-             && if ls /wheels/torch-2.13.0+cpu-*.whl >/dev/null 2>&1; then export PIP_FIND_LINKS="/compiled /wheels"; \
+             && if ls /wheels/torch-2.13.0+cpu-*.whl >/dev/null 2>&1; then export PIP_FIND_LINKS="/opt/podscribe/wheelhouse /wheels"; \
                 else export TORCH_INDEX_URL="${TORCH_INDEX_URL:-https://download.pytorch.org/whl/cpu}"; fi ;; \
         cuda) extras=ray,cuda ;; \
         *) echo "FLAVOUR must be cpu or cuda, not '$FLAVOUR'" >&2; exit 1 ;; \

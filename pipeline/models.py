@@ -128,7 +128,10 @@ def _base_is_valid(target: Path) -> bool:
         return True
     if sha256(model) != BASE_SHA256:
         return False
-    _write_stamp(model, BASE_SHA256)  # e.g. the cache was copied: same bytes, new inode
+    try:
+        _write_stamp(model, BASE_SHA256)  # e.g. the cache was copied: same bytes, new inode
+    except OSError:
+        pass  # a read-only cache (an image layer run as another user): the bytes were checked just now
     return True
 
 
