@@ -47,7 +47,7 @@ fi
 pip_setting() {  # the build machine's pip configuration (files or PIP_* variables), first value only
     python3 -m pip config list 2>/dev/null | sed -n "s/^[^=]*\.$1='\([^' ]*\).*/\1/p" | head -n 1
 }
-args=(--pull=never --build-arg "FLAVOUR=$flavour" --build-arg "VERSION=$version"
+args=(--build-arg "FLAVOUR=$flavour" --build-arg "VERSION=$version"
     -t "podscribe:$flavour" -t "podscribe:$version-$flavour")
 revision=$(git rev-parse HEAD 2>/dev/null || true)
 [ -n "$revision" ] && args+=(--build-arg "REVISION=$revision")
@@ -61,7 +61,9 @@ empty=$(mktemp -d)  # the stand-in where this machine has no local wheel folder
 trap 'rm -rf "$empty"' EXIT
 [ -d "$wheels" ] || wheels=$empty
 args+=(--build-context "wheels=$wheels")
-[ "$engine" = docker ] && export DOCKER_BUILDKIT=1
+# podman: never pull (the base is local by now); docker (BuildKit, for secrets and build contexts)
+# uses a local base without being asked.
+if [ "$engine" = docker ]; then export DOCKER_BUILDKIT=1; else args+=(--pull=never); fi
 echo "== $engine build (${flavour}, torch wheels from ${wheels}, CA bundle ${ca})" >&2
 # shellcheck disable=SC2086  # BUILD_ARGS is a list of words on purpose
 nice -n 10 "$engine" build "${args[@]}" ${BUILD_ARGS:-} . >&2
