@@ -67,6 +67,10 @@ class FasterWhisperTranscriber:
     def _load(self) -> Any:
         from faster_whisper import BatchedInferencePipeline
 
+        if self.device == "cuda":
+            from .cuda_libs import preload
+
+            preload()  # CUDA 12 cuBLAS from its wheel, before CTranslate2 first asks for it
         try:
             model = _one_clip_encoder()(
                 self.resolved.path,

@@ -9,6 +9,7 @@ Any other name is handed to faster-whisper (a hub name, for users who are online
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -128,7 +129,10 @@ def _base_is_valid(target: Path) -> bool:
         return True
     if sha256(model) != BASE_SHA256:
         return False
-    _write_stamp(model, BASE_SHA256)  # e.g. the cache was copied: same bytes, new inode
+    # e.g. the cache was copied: same bytes, new inode. A read-only cache (an image layer run as another
+    # user) keeps its old stamp: the bytes were checked just now.
+    with contextlib.suppress(OSError):
+        _write_stamp(model, BASE_SHA256)
     return True
 
 

@@ -28,7 +28,15 @@ def test_image_uses_the_ci_install_script_and_no_secrets() -> None:
     assert "bash scripts/setup.sh" in (ROOT / ".ci" / "run").read_text()
     assert 'ENTRYPOINT ["transcribe"]' in text and "USER 10001" in text
     assert "PYANNOTE_METRICS_ENABLED=0" in text
-    assert "HF_TOKEN" not in text and "hf_" not in text.lower().replace("hf_token", "")
+    assert "HF_TOKEN" not in text and "hf_" not in text.lower().replace("hf_token", "").replace("hf_hub_offline", "")
+
+
+def test_no_machine_specific_certificate_index_or_wheels_in_the_image() -> None:
+    """The build machine's CA bundle and wheel folder reach the build as a secret and a mount only."""
+    text = DOCKERFILE.read_text()
+    assert "--mount=type=secret,id=ca" in text and "--mount=type=bind,from=wheels" in text
+    assert ".crt" not in text and "/opt/wheels" not in text and "file://" not in text
+    assert not any(line.startswith(("COPY", "ADD")) and "wheels " in line for line in text.splitlines())
 
 
 def test_dockerignore_keeps_the_context_lean() -> None:

@@ -96,3 +96,21 @@ def test_a_concurrent_builder_that_finished_first_is_accepted(tmp_path, monkeypa
     target = ensure_base(tmp_path / "shared")
     assert (target / "model.bin").stat().st_size == BASE_SIZE
     assert not [p for p in (tmp_path / "shared").iterdir() if p.name.startswith(".")], "our temp copy removed"
+
+
+def test_a_read_only_cache_whose_stamp_is_stale_is_hashed_and_used(cache, monkeypatch) -> None:
+    """An image layer run as another user: the inode changed, the stamp cannot be rewritten, the bytes are good."""
+    import pipeline.models as models
+
+    target = ensure_base(cache)
+    model = target / "model.bin"
+    os.utime(model, ns=(model.stat().st_atime_ns, model.stat().st_mtime_ns + 10**9))  # the stamp no longer holds
+    hashed: list[Path] = []
+    monkeypatch.setattr(models, "sha256", lambda path: hashed.append(path) or BASE_SHA256)
+
+    def read_only(*args: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(models, "_write_stamp", read_only)
+    monkeypatch.setattr(models, "_build_base", lambda *a: pytest.fail("rebuilt a good read-only cache"))
+    assert ensure_base(cache) == target and hashed == [model]
