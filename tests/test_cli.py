@@ -41,7 +41,7 @@ def test_writes_every_format_beside_the_input(fake, episode) -> None:
     result = invoke(episode)
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in episode.parent.iterdir())
-    assert names == sorted(["my episode.flac"] + [f"my episode.{f}" for f in ("txt", "json", "srt", "vtt", "rttm")])
+    assert names == sorted(["my episode.flac"] + [f"my episode.{f}" for f in ("txt", "json", "srt", "vtt", "rttm", "html")])
     assert "SPEAKER_00: hello from the fake model." in (episode.parent / "my episode.txt").read_text()
 
 

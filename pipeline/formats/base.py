@@ -23,6 +23,10 @@ class Writer:
     def write(self, transcript: Transcript, stream: TextIO) -> None:
         raise NotImplementedError
 
+    def for_stem(self, stem: Path) -> Writer:
+        """This writer for outputs named `stem` (the review page needs its folder to reach the audio)."""
+        return self
+
     def render(self, transcript: Transcript) -> str:
         buffer = io.StringIO()
         self.write(transcript, buffer)
@@ -36,7 +40,9 @@ def output_path(stem: Path, extension: str) -> Path:
 
 def render_all(transcript: Transcript, writers: Sequence[Writer], stem: Path) -> dict[Path, str]:
     """`{<stem>.<ext>: text}` for every writer that has something to say about this transcript."""
-    return {output_path(stem, w.extension): w.render(transcript) for w in writers if w.applies(transcript)}
+    return {
+        output_path(stem, w.extension): w.for_stem(stem).render(transcript) for w in writers if w.applies(transcript)
+    }
 
 
 def write_files(files: dict[Path, str], overwrite: bool = False) -> list[Path]:
