@@ -61,9 +61,10 @@ class Edits:
 
 
 def fingerprint(t: Transcript) -> str:
-    """Identifies a transcript's words, times and speakers (as the JSON stores them, to the millisecond)."""
+    """Identifies a transcript's words, times, speakers and their names (as the JSON stores them)."""
     words = [[round(w.start, 3), round(w.end, 3), w.text, w.speaker] for w in t.words]
-    return "sha256:" + hashlib.sha256(_canonical([speakers_of(t), words]).encode()).hexdigest()
+    speakers = [[s, t.label(s)] for s in speakers_of(t)]
+    return "sha256:" + hashlib.sha256(_canonical([speakers, words]).encode()).hexdigest()
 
 
 def speakers_of(t: Transcript) -> list[str]:
