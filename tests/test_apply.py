@@ -18,8 +18,12 @@ from .conftest import make_transcript
 
 
 def edits_file(t, *edits, **overrides):
-    data = {"format": "podscribe-edits", "version": 1,
-            "transcript": {"source": "my episode.mp3", "fingerprint": fingerprint(t)}, "edits": list(edits)}
+    data = {
+        "format": "podscribe-edits",
+        "version": 1,
+        "transcript": {"source": "my episode.mp3", "fingerprint": fingerprint(t)},
+        "edits": list(edits),
+    }
     data.update(overrides)
     return data
 
@@ -52,8 +56,10 @@ def test_reassign_moves_words_splits_turns_and_carves_the_speaker_turns() -> Non
 
 
 def test_merge_then_rename_follows_the_merge() -> None:
-    out = applied({"kind": "merge", "speaker": "SPEAKER_01", "into": "SPEAKER_00"},
-                  {"kind": "rename", "speaker": "SPEAKER_01", "name": "Host"})
+    out = applied(
+        {"kind": "merge", "speaker": "SPEAKER_01", "into": "SPEAKER_00"},
+        {"kind": "rename", "speaker": "SPEAKER_01", "name": "Host"},
+    )
     assert [u.speaker for u in out.utterances] == ["SPEAKER_00"]  # one run of words, as the aligner makes it
     assert out.label("SPEAKER_00") == "Host"
     assert out.diarization is not None and out.diarization.speakers == ("SPEAKER_00",)
@@ -70,7 +76,9 @@ def test_provenance_records_the_edits_and_a_second_apply_is_recognised() -> None
     e = parse(edits_file(t, {"kind": "rename", "speaker": "SPEAKER_00", "name": "Ann"}))
     out = apply(e, t)
     review = out.provenance["review"][-1]
-    assert review["base"] == fingerprint(t) and review["result"] == fingerprint(out) and review["edits"] == list(e.edits)
+    assert (
+        review["base"] == fingerprint(t) and review["result"] == fingerprint(out) and review["edits"] == list(e.edits)
+    )
     assert already_applied(e, out) and not already_applied(e, t)
     with pytest.raises(EditsError, match="another transcript"):
         check_fits(e, out)
@@ -124,14 +132,23 @@ def run_apply(*args):
 
 def test_apply_writes_every_format_then_changes_nothing(saved, tmp_path) -> None:
     edits = tmp_path / "my episode.edits.json"
-    edits.write_text(json.dumps(edits_file(make_transcript(), {"kind": "rename", "speaker": "SPEAKER_01", "name": "Bo"},
-                                           {"kind": "correct", "word": 1, "text": "into"})))
+    edits.write_text(
+        json.dumps(
+            edits_file(
+                make_transcript(),
+                {"kind": "rename", "speaker": "SPEAKER_01", "name": "Bo"},
+                {"kind": "correct", "word": 1, "text": "into"},
+            )
+        )
+    )
     result = run_apply(saved, edits)
     assert result.exit_code == 0, result.output
     stem = tmp_path / "my episode"
     for ext in ("txt", "json", "srt", "vtt", "rttm", "html"):
         assert (tmp_path / f"my episode.{ext}").is_file(), ext
-    assert "] Bo: Thank you." in Path(f"{stem}.txt").read_text() and "Welcome into the" in Path(f"{stem}.srt").read_text()
+    assert (
+        "] Bo: Thank you." in Path(f"{stem}.txt").read_text() and "Welcome into the" in Path(f"{stem}.srt").read_text()
+    )
     assert " Bo <NA> <NA>" in Path(f"{stem}.rttm").read_text()
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()}
     again = run_apply(saved, edits)
@@ -143,7 +160,9 @@ def test_apply_writes_every_format_then_changes_nothing(saved, tmp_path) -> None
 def test_misfit_edits_exit_2_with_one_line_and_write_nothing(saved, tmp_path) -> None:
     cases = {
         "range.edits.json": json.dumps(edits_file(make_transcript(), {"kind": "correct", "word": 99, "text": "a"})),
-        "other.edits.json": json.dumps(edits_file(make_transcript(), transcript={"source": "b.mp3", "fingerprint": "x"})),
+        "other.edits.json": json.dumps(
+            edits_file(make_transcript(), transcript={"source": "b.mp3", "fingerprint": "x"})
+        ),
         "broken.edits.json": "{not json",
     }
     for name, text in cases.items():
@@ -167,6 +186,8 @@ def test_a_corrected_transcript_scores(saved, tmp_path) -> None:
     out = tmp_path / "out"
     assert run_apply(saved, edits, "-o", out, "-f", "json").exit_code == 0
     assert sorted(p.name for p in out.iterdir()) == ["my episode.json"]
-    result = CliRunner().invoke(score_app, [str(out / "my episode.json"), "-r", str(reference), "--json", str(tmp_path / "m.json")])
+    result = CliRunner().invoke(
+        score_app, [str(out / "my episode.json"), "-r", str(reference), "--json", str(tmp_path / "m.json")]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "m.json").read_text())["wer"]["wer"] == 0.0
