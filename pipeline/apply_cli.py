@@ -123,10 +123,10 @@ def _stem(path: Path) -> str:
     return path.name[: -len(".json")] if path.name.endswith(".json") else path.stem
 
 
-def _same(path: Path, text: str) -> bool:
+def _same(path: Path, text: str | bytes) -> bool:
     try:
-        return path.read_text(encoding="utf-8") == text
-    except (OSError, UnicodeDecodeError):
+        return path.read_bytes() == (text.encode("utf-8") if isinstance(text, str) else text)
+    except OSError:
         return False
 
 

@@ -14,7 +14,7 @@ from typing import Any, get_type_hints
 
 from .errors import ConfigError
 
-OUTPUT_FORMATS = ("txt", "json", "srt", "vtt", "rttm", "html")
+OUTPUT_FORMATS = ("txt", "json", "srt", "vtt", "rttm", "html", "docx")
 DEVICES = ("auto", "cpu", "cuda")
 COMPUTE_TYPES = ("auto", "int8", "int8_float16", "int8_float32", "float16", "float32", "bfloat16")
 
