@@ -57,20 +57,28 @@
     const moved = [];
     const resolve = (s) => { while (alias[s] !== undefined) s = alias[s]; return s; };
     for (const e of edits) {
-      if (e.kind === "rename") names[resolve(e.speaker)] = e.name.trim();
-      else if (e.kind === "merge") mergeInto(words, names, alias, resolve(e.speaker), resolve(e.into));
-      else if (e.kind === "reassign") {
-        const who = resolve(e.speaker);
-        for (let i = e.words[0]; i < e.words[1]; i++) words[i].speaker = who;
-        moved.push([words[e.words[0]].start, words[e.words[1] - 1].end, who]);
-      } else if (e.kind === "correct") {
-        const w = words[e.word];
-        const text = e.text.trim();
-        w.text = (DATA.words[e.word][2].startsWith(" ") && text ? " " : "") + text;
-        w.fixed = true;
+      try {
+        replayOne(e, words, names, alias, moved, resolve);
+      } catch (err) {
+        status("an edit kept in this browser does not fit this transcript and is ignored");
       }
     }
     return { words, names, alias, turns: timelineTurns(resolve, moved), runs: runsOf(words) };
+  }
+
+  function replayOne(e, words, names, alias, moved, resolve) {
+    if (e.kind === "rename") names[resolve(e.speaker)] = e.name.trim();
+    else if (e.kind === "merge") mergeInto(words, names, alias, resolve(e.speaker), resolve(e.into));
+    else if (e.kind === "reassign") {
+      const who = resolve(e.speaker);
+      for (let i = e.words[0]; i < e.words[1]; i++) words[i].speaker = who;
+      moved.push([words[e.words[0]].start, words[e.words[1] - 1].end, who]);
+    } else if (e.kind === "correct") {
+      const w = words[e.word];
+      const text = e.text.trim();
+      w.text = (DATA.words[e.word][2].startsWith(" ") && text ? " " : "") + text;
+      w.fixed = true;
+    }
   }
 
   function mergeInto(words, names, alias, gone, into) {
@@ -296,6 +304,10 @@
   }
 
   function addEdit(edit) {
+    // the same limits transcribe-apply checks, so a saved file is always accepted
+    if (edit.kind === "rename" && !edit.name.trim()) { status("a speaker's name cannot be empty"); return; }
+    if ((edit.name || edit.text || "").length > 200) { status("at most 200 characters"); return; }
+    if (edit.kind === "merge" && !edit.into) return;
     edits.push(edit);
     storeEdits();
     draw();
