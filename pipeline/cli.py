@@ -48,7 +48,8 @@ GATE = "Accuracy gate (--gate)"
 
 
 @app.command(
-    help="Transcribe audio/video files into speaker-labelled transcripts (txt, json, srt, vtt, rttm).\n\n"
+    help="Transcribe audio/video files into speaker-labelled transcripts (txt, json, srt, vtt, rttm, a review "
+    "page html; docx on request).\n\n"
     "Exit codes: 0 all done or skipped, 1 some input failed (others still written), "
     "2 bad option/config/model/output location, 130 interrupted."
 )

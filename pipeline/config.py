@@ -15,7 +15,7 @@ from typing import Any, get_type_hints
 from .cast import parse_cast
 from .errors import ConfigError
 
-OUTPUT_FORMATS = ("txt", "json", "srt", "vtt", "rttm")
+OUTPUT_FORMATS = ("txt", "json", "srt", "vtt", "rttm", "html", "docx")
 DEVICES = ("auto", "cpu", "cuda")
 COMPUTE_TYPES = ("auto", "int8", "int8_float16", "int8_float32", "float16", "float32", "bfloat16")
 
@@ -52,7 +52,7 @@ class DiarizationOptions:
 
 @dataclass(frozen=True)
 class OutputOptions:
-    formats: tuple[str, ...] = ("txt", "json", "srt", "vtt", "rttm")
+    formats: tuple[str, ...] = ("txt", "json", "srt", "vtt", "rttm", "html")  # rttm, html: only with speakers
     directory: str | None = None  # None: beside each input file
     overwrite: bool = False  # False: refuse to replace an existing output file
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from .batch import Job
-from .config import Options
+from .config import Options, OutputOptions
 from .errors import ConfigError, OutputError
 from .formats import output_path
 
@@ -26,8 +26,13 @@ def output_stem(job: Job, directory: str | None) -> Path:
 
 
 def expected_formats(options: Options) -> tuple[str, ...]:
-    """The formats a run will write: RTTM only when speakers are found."""
-    return tuple(f for f in options.output.formats if f != "rttm" or options.diarization.enabled)
+    """The formats a run will write: RTTM only when speakers are found; the review page by default only
+    with speakers (asked for by name, it is written without them too)."""
+    formats = options.output.formats
+    if options.diarization.enabled:
+        return formats
+    default = formats == OutputOptions().formats
+    return tuple(f for f in formats if f != "rttm" and not (f == "html" and default))
 
 
 @dataclass(frozen=True)

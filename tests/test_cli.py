@@ -41,7 +41,7 @@ def test_writes_every_format_beside_the_input(fake, episode) -> None:
     result = invoke(episode)
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in episode.parent.iterdir())
-    assert names == sorted(["my episode.flac"] + [f"my episode.{f}" for f in ("txt", "json", "srt", "vtt", "rttm")])
+    assert names == sorted(["my episode.flac"] + [f"my episode.{f}" for f in ("txt", "json", "srt", "vtt", "rttm", "html")])
     assert "SPEAKER_00: hello from the fake model." in (episode.parent / "my episode.txt").read_text()
 
 
@@ -73,7 +73,7 @@ def test_one_bad_file_fails_alone_with_exit_1(fake, episode, tmp_path) -> None:
     [
         (["--num-speakers", "0"], "num-speakers must be 1 or more"),
         (["--min-speakers", "3", "--max-speakers", "2"], "min-speakers (3) is greater than max-speakers (2)"),
-        (["-f", "docx"], "unknown output format(s) docx"),
+        (["-f", "pdf"], "unknown output format(s) pdf"),
         (["--batch-size", "0"], "batch-size must be at least 1"),
         (["--workers", "2"], "--workers and --gpus-per-worker size the Ray actor pool: add --ray"),
         (["--ray", "--workers", "3-1"], "--workers must be N or MIN-MAX with 1 <= MIN <= MAX, got '3-1'"),

@@ -46,7 +46,7 @@ def test_cli_overrides_win_over_file(tmp_path) -> None:
         ({"asr": {"device": "tpu"}}, "device 'tpu' is not one of"),
         ({"diarization": {"num_speakers": 0}}, "num-speakers must be 1 or more"),
         ({"diarization": {"min_speakers": 4, "max_speakers": 2}}, r"min-speakers \(4\) is greater than max-speakers \(2\)"),
-        ({"output": {"formats": ["txt", "docx"]}}, "unknown output format"),
+        ({"output": {"formats": ["txt", "pdf"]}}, "unknown output format"),
     ],
 )
 def test_bad_values_name_the_key(data, message) -> None:

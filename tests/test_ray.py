@@ -106,7 +106,7 @@ def test_killed_driver_leaves_no_partial_file_and_rerun_finishes(cluster, tmp_pa
     time.sleep(3)  # the job's actors go with their driver
     stems = {p.name.split(".")[0] for p in out.iterdir() if not p.name.startswith(".")}
     for stem in stems:
-        assert {p.suffix for p in out.glob(f"{stem}.*")} == {".txt", ".json", ".srt", ".vtt", ".rttm"}, stem
+        assert {p.suffix for p in out.glob(f"{stem}.*")} == {".txt", ".json", ".srt", ".vtt", ".rttm", ".html"}, stem
     assert len(stems) < 6, "killed before the end"
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr

@@ -221,7 +221,7 @@ def test_sigkill_leaves_nothing_and_rerun_completes(tmp_path) -> None:
     assert list((tmp_path / "out").iterdir()) == []
     again = transcribe(tmp_path / "ep.mp3", *TINY, "-o", tmp_path / "out")
     assert again.returncode == 0, again.stderr
-    assert sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [".json", ".rttm", ".srt", ".txt", ".vtt"]
+    assert sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [".html", ".json", ".rttm", ".srt", ".txt", ".vtt"]
 
 
 def test_three_hour_file_decodes_with_bounded_memory(tmp_path) -> None:

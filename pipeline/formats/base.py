@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -23,7 +23,11 @@ class Writer:
     def write(self, transcript: Transcript, stream: TextIO) -> None:
         raise NotImplementedError
 
-    def render(self, transcript: Transcript) -> str:
+    def for_stem(self, stem: Path) -> Writer:
+        """This writer for outputs named `stem` (the review page needs its folder to reach the audio)."""
+        return self
+
+    def render(self, transcript: Transcript) -> str | bytes:
         buffer = io.StringIO()
         self.write(transcript, buffer)
         return buffer.getvalue()
@@ -34,12 +38,14 @@ def output_path(stem: Path, extension: str) -> Path:
     return stem.with_name(f"{stem.name}.{extension}")
 
 
-def render_all(transcript: Transcript, writers: Sequence[Writer], stem: Path) -> dict[Path, str]:
+def render_all(transcript: Transcript, writers: Sequence[Writer], stem: Path) -> dict[Path, str | bytes]:
     """`{<stem>.<ext>: text}` for every writer that has something to say about this transcript."""
-    return {output_path(stem, w.extension): w.render(transcript) for w in writers if w.applies(transcript)}
+    return {
+        output_path(stem, w.extension): w.for_stem(stem).render(transcript) for w in writers if w.applies(transcript)
+    }
 
 
-def write_files(files: dict[Path, str], overwrite: bool = False) -> list[Path]:
+def write_files(files: Mapping[Path, str | bytes], overwrite: bool = False) -> list[Path]:
     """Write every file to a temp file beside its target, then rename them all.
 
     Nothing is renamed until every text is on disk, so a failure (a full disk, an interrupt) leaves
@@ -70,11 +76,11 @@ def write_files(files: dict[Path, str], overwrite: bool = False) -> list[Path]:
     return targets
 
 
-def _write_temp(text: str, target: Path) -> str:
+def _write_temp(text: str | bytes, target: Path) -> str:
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
             fh.flush()
             os.fsync(fh.fileno())
     except BaseException:
