@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,11 @@ from typing import Any
 from .align import align
 from .asr import FasterWhisperTranscriber, Transcriber
 from .audio import load_audio
+from .channels import Layout, choose
 from .config import Options, as_dict
 from .diarize import Diarizer, make_diarizer
 from .errors import ConfigError, loading
+from .multichannel import merge, transcribe_channels
 from .names import combine, given_names, name_speakers
 from .types import AsrResult, Audio, Diarization, SpeakerHints, SpeakerName, Transcript, Utterance
 from .version import tool_version
@@ -67,11 +70,43 @@ class Engine:
         language: str | None = None,
         hints: SpeakerHints | None = None,
         progress: Progress | None = None,
+        channels: str | None = None,
     ) -> Transcript:
-        """Words with times, speaker turns, and every word given a speaker. `language` and `hints`
-        override the options for this recording."""
+        """Words with times, speaker turns, and every word given a speaker. `language`, `hints` and
+        `channels` (auto, mix, split) override the options for this recording."""
+        layout = choose(audio.channels, channels or self.options.input.channels, audio.sample_rate)
+        logger.info("%s: channels: %s (%s)", audio.source, layout.mode, layout.reason)
+        if layout.mode == "split":
+            return self._split_transcript(audio, layout, language, progress)
         asr, diarization = self._recognise_and_diarize(audio, language, hints, progress)
         utterances = align(asr.segments, diarization)
+        return self._transcript(audio, asr, utterances, diarization, layout.provenance())
+
+    def _split_transcript(
+        self, audio: Audio, layout: Layout, language: str | None, progress: Progress | None
+    ) -> Transcript:
+        """Each channel on its own (speaker-count hints are per file, so a channel's count is its
+        own: multichannel.one_voice), merged in time order."""
+
+        def stages(channel: Audio, index: int) -> tuple[AsrResult, Diarization | None]:
+            named = replace(channel, source=f"{audio.source} (channel {index + 1})")
+            return self._recognise_and_diarize(named, language, None, _per_channel(progress, index, layout.count))
+
+        results = transcribe_channels(audio, stages)
+        merged = merge(results)
+        asr = max((r.asr for r in results), key=_word_count, default=AsrResult((), language or "en", 0.0))
+        asr = replace(asr, segments=merged.segments)
+        channels = {**layout.provenance(), "speakers": merged.speaker_channels}
+        return self._transcript(audio, asr, merged.utterances, merged.diarization, channels)
+
+    def _transcript(
+        self,
+        audio: Audio,
+        asr: AsrResult,
+        utterances: tuple[Utterance, ...],
+        diarization: Diarization | None,
+        channels: dict[str, Any],
+    ) -> Transcript:
         return Transcript(
             source=audio.source,
             duration=audio.duration,
@@ -80,7 +115,7 @@ class Engine:
             utterances=utterances,
             segments=asr.segments,
             diarization=diarization,
-            provenance=self.provenance(),
+            provenance={**self.provenance(), "channels": channels},
             names=self._names(utterances, diarization),
         )
 
@@ -242,6 +277,18 @@ def release_import_lock() -> None:
             with contextlib.suppress(RuntimeError):  # "cannot release un-acquired lock": all given back
                 while True:
                     lock.release()
+
+
+def _word_count(asr: AsrResult) -> int:
+    return sum(len(s.words) for s in asr.segments)
+
+
+def _per_channel(progress: Progress | None, index: int, count: int) -> Progress | None:
+    """Progress of one channel's stages, named after the channel."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda stage, done: report(f"{stage} (channel {index + 1}/{count})", done)
 
 
 def _versions(*packages: str) -> dict[str, str]:
