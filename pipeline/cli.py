@@ -39,12 +39,6 @@ class Device(StrEnum):
     cuda = "cuda"
 
 
-class Channels(StrEnum):
-    auto = "auto"
-    mix = "mix"
-    split = "split"
-
-
 ASR = "Speech recognition"
 SPK = "Speakers"
 OUT = "Output"
@@ -144,7 +138,7 @@ def transcribe(
     ] = None,
     hotwords: Annotated[str | None, typer.Option(help="Names and terms to favour.", rich_help_panel=ASR)] = None,
     channels: Annotated[
-        Channels | None,
+        str | None,
         typer.Option(
             help="auto: a two-channel call (each side on its own channel) is split, anything else mixed; "
             "split: every channel its own speaker(s); mix: one downmix. [default: auto]",
@@ -238,7 +232,7 @@ def transcribe(
         jobs = _jobs(files or [], manifest, reference or [])
         options = load(
             config,
-            input=dict(channels=channels.value if channels else None),
+            input=dict(channels=channels),
             asr=dict(
                 model=model,
                 device=device.value if device else None,
