@@ -64,15 +64,25 @@ def with_bleed(dry: np.ndarray, bleed_db: float) -> np.ndarray:
 
 def reference_call(samples: np.ndarray, turns: Sequence[SpeakerTurn], bleed_db: float = BLEED_DB) -> np.ndarray:
     """A mono recording of two people split onto two channels by its reference `turns`: each
-    channel keeps its person's turns (0.1 s wider) at full level and the rest `bleed_db` quieter."""
+    moment belongs to the person whose turn is nearest (what the reference leaves out, a breath or
+    an untranscribed word, is still someone's side), at full level on their channel and `bleed_db`
+    quieter on the other; where both people's turns overlap, both channels are at full level."""
     people = sorted({t.speaker for t in turns})
     if len(people) != 2:
         raise ValueError(f"reference_call needs two speakers, the reference has {len(people)}")
-    gain = 10 ** (-bleed_db / 20)
-    masks = np.full((2, len(samples)), gain, dtype=np.float32)
+    step = SAMPLE_RATE // 100  # 10-ms decisions
+    times = (np.arange(-(-len(samples) // step)) + 0.5) / 100
+    distance = np.full((2, len(times)), np.inf)
     for turn in turns:
-        lo, hi = int(max(0.0, turn.start - 0.1) * SAMPLE_RATE), int((turn.end + 0.1) * SAMPLE_RATE)
-        masks[people.index(turn.speaker), lo:hi] = 1.0
+        side = people.index(turn.speaker)
+        gap = np.maximum(np.maximum(turn.start - times, times - turn.end), 0.0)
+        distance[side] = np.minimum(distance[side], gap)
+    gain = 10 ** (-bleed_db / 20)
+    nearest = np.where(distance[0] <= distance[1], 0, 1)
+    levels = np.full((2, len(times)), gain, dtype=np.float32)
+    levels[nearest, np.arange(len(times))] = 1.0
+    levels[:, (distance == 0).all(axis=0)] = 1.0  # overlapped speech: both sides at full level
+    masks = np.repeat(levels, step, axis=1)[:, : len(samples)]
     return (masks * samples[None]).astype(np.float32)
 
 

@@ -110,14 +110,23 @@ def _correlation(left: np.ndarray, right: np.ndarray) -> float:
     return float(np.dot(a, b) / denominator) if denominator > 0 else 1.0
 
 
-def own_speech(channels: np.ndarray, sample_rate: int) -> np.ndarray:
-    """(c, frames) True where a channel is not another's crosstalk: no other channel is BLEED_DB
-    louder, widened by HANGOVER_SECONDS either side."""
+def own_speech(channels: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """(c, frames) masks of each channel's own speech: `strict`, where no other channel is BLEED_DB
+    louder (crosstalk), and `padded`, the same widened by HANGOVER_SECONDS either side so speech
+    recognition hears whole words (the diarizer's turns are cut back to `strict`)."""
     levels = np.stack([frame_levels(ch, sample_rate) for ch in channels])
-    own = levels >= levels.max(axis=0, keepdims=True) - BLEED_DB
+    strict = levels >= levels.max(axis=0, keepdims=True) - BLEED_DB
     reach = int(round(HANGOVER_SECONDS / FRAME_SECONDS))
     kernel = np.ones(2 * reach + 1)
-    return np.stack([np.convolve(row.astype(float), kernel, mode="same") > 0 for row in own])
+    padded = np.stack([np.convolve(row.astype(float), kernel, mode="same") > 0 for row in strict])
+    return strict, padded
+
+
+def spans(mask: np.ndarray) -> list[tuple[float, float]]:
+    """(start, end) seconds of the runs of True frames in `mask`."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return [(float(a) * FRAME_SECONDS, float(b) * FRAME_SECONDS) for a, b in zip(starts, ends, strict=True)]
 
 
 def gated(channel: np.ndarray, own: np.ndarray, sample_rate: int) -> np.ndarray:

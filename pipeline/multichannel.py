@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .align import align, merge_turns, split_sentences
-from .channels import gated, own_speech
+from .channels import gated, own_speech, spans
 from .diarize.postprocess import exclusive_view, speech_seconds
 from .types import AsrResult, Audio, Diarization, Segment, SpeakerTurn, Utterance, Word
 
@@ -43,12 +43,13 @@ class Merged:
     speaker_channels: dict[str, int]  # final speaker id -> the channel it was heard on
 
 
-def channel_audios(audio: Audio) -> list[Audio]:
-    """Each channel of `audio` as mono Audio, with the other channels' crosstalk silenced."""
+def channel_audios(audio: Audio) -> list[tuple[Audio, list[tuple[float, float]]]]:
+    """Each channel of `audio` as mono Audio with the other channels' crosstalk silenced, and the
+    spans (seconds) that are its own speech without the hangover."""
     assert audio.channels is not None
-    own = own_speech(audio.channels, audio.sample_rate)
+    strict, padded = own_speech(audio.channels, audio.sample_rate)
     return [
-        Audio(gated(channel, own[i], audio.sample_rate), audio.source, audio.sample_rate)
+        (Audio(gated(channel, padded[i], audio.sample_rate), audio.source, audio.sample_rate), spans(strict[i]))
         for i, channel in enumerate(audio.channels)
     ]
 
@@ -56,33 +57,49 @@ def channel_audios(audio: Audio) -> list[Audio]:
 def transcribe_channels(
     audio: Audio, stages: Callable[[Audio, int], tuple[AsrResult, Diarization | None]]
 ) -> list[ChannelResult]:
-    """`stages(channel audio, index)` -> (ASR, diarization) for every channel that has any sound left."""
+    """`stages(channel audio, index)` -> (ASR, diarization) for every channel that has any sound
+    left; each diarization cut back to the channel's own speech."""
     results = []
-    for index, channel in enumerate(channel_audios(audio)):
+    for index, (channel, own) in enumerate(channel_audios(audio)):
         if not np.any(channel.samples):
             continue  # all crosstalk or silence: nothing of its own to transcribe
         asr, diarization = stages(channel, index)
-        results.append(ChannelResult(index, asr, diarization))
+        results.append(ChannelResult(index, asr, within(diarization, own) if diarization else None))
     return results
 
 
+def within(diarization: Diarization, own: Sequence[tuple[float, float]]) -> Diarization:
+    """`diarization` with its turns cut to the `own` spans (the rest is the hangover around them)."""
+
+    def cut(turns: Sequence[SpeakerTurn]) -> tuple[SpeakerTurn, ...]:
+        pieces = []
+        for turn in turns:
+            for lo, hi in own:
+                start, end = max(lo, turn.start), min(hi, turn.end)
+                if end - start > 1e-3:
+                    pieces.append(SpeakerTurn(start, end, turn.speaker))
+        return tuple(pieces)
+
+    return Diarization(cut(diarization.turns), cut(diarization.exclusive), diarization.voices)
+
+
 def one_voice(diarization: Diarization) -> Diarization:
-    """The channel's diarization with every speaker folded into its main one, unless a second
-    voice holds SECOND_VOICE_SHARE and SECOND_VOICE_SECONDS of its speech."""
+    """The channel's diarization with its minor speakers folded into its main one: a speaker is
+    kept only when it holds SECOND_VOICE_SHARE and SECOND_VOICE_SECONDS of the channel's speech."""
     seconds = speech_seconds(diarization.exclusive)
     if len(seconds) < 2:
         return diarization
-    ranked = sorted(seconds, key=lambda s: -seconds[s])
+    main = max(seconds, key=lambda s: seconds[s])
     total = sum(seconds.values())
-    second = seconds[ranked[1]]
-    if second >= SECOND_VOICE_SECONDS and second >= SECOND_VOICE_SHARE * total:
+    kept = {s for s, v in seconds.items() if v >= SECOND_VOICE_SECONDS and v >= SECOND_VOICE_SHARE * total}
+    kept.add(main)
+    if len(kept) == len(seconds):
         return diarization
-    main = ranked[0]
 
     def fold(turns: Sequence[SpeakerTurn]) -> tuple[SpeakerTurn, ...]:
-        return tuple(replace(t, speaker=main) for t in turns)
+        return tuple(t if t.speaker in kept else replace(t, speaker=main) for t in turns)
 
-    voices = tuple((s, v) for s, v in diarization.voices if s == main)
+    voices = tuple((s, v) for s, v in diarization.voices if s in kept)
     return Diarization(fold(diarization.turns), exclusive_view(fold(diarization.exclusive)), voices)
 
 
