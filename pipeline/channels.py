@@ -28,7 +28,7 @@ ACTIVE_DB = 15.0  # a frame is active when its louder channel is this far above 
 # Own speech for a split channel: a frame belongs to a channel unless another channel is
 # BLEED_DB louder there (crosstalk), then widened by HANGOVER so word edges are not cut.
 BLEED_DB = 10.0
-HANGOVER_SECONDS = 0.3
+HANGOVER_SECONDS = 0.1  # 0.3 let whisper hear (and write) the other side's first words at each turn change
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from .types import AsrResult, Audio, Diarization, Segment, SpeakerTurn, Utteranc
 # this many seconds; below that, a diarizer's split of one talker (it happens on long calls) is noise.
 SECOND_VOICE_SHARE = 0.2
 SECOND_VOICE_SECONDS = 5.0
+OWN_WORD_SHARE = 0.5  # a word is the channel's when at least this share of it lies in its own speech
+PAUSE_SECONDS = 0.5  # a channel's words further apart than this are separate units when interleaving
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,25 @@ def transcribe_channels(
         if not np.any(channel.samples):
             continue  # all crosstalk or silence: nothing of its own to transcribe
         asr, diarization = stages(channel, index)
-        results.append(ChannelResult(index, asr, within(diarization, own) if diarization else None))
+        results.append(ChannelResult(index, own_words(asr, own), within(diarization, own) if diarization else None))
     return results
+
+
+def own_words(asr: AsrResult, own: Sequence[tuple[float, float]]) -> AsrResult:
+    """`asr` without the words that lie mostly outside the channel's own speech (crosstalk that
+    speech recognition heard in the hangover around it)."""
+
+    def share(word: Word) -> float:
+        inside = sum(max(0.0, min(hi, word.end) - max(lo, word.start)) for lo, hi in own)
+        return inside / max(word.end - word.start, 1e-3)
+
+    segments = []
+    for segment in asr.segments:
+        words = tuple(w for w in segment.words if share(w) >= OWN_WORD_SHARE)
+        if words or not segment.words:
+            text = "".join(w.text for w in words).strip() if segment.words else segment.text
+            segments.append(replace(segment, words=words, text=text))
+    return replace(asr, segments=tuple(segments))
 
 
 def within(diarization: Diarization, own: Sequence[tuple[float, float]]) -> Diarization:
@@ -86,18 +105,18 @@ def within(diarization: Diarization, own: Sequence[tuple[float, float]]) -> Diar
 def one_voice(diarization: Diarization) -> Diarization:
     """The channel's diarization with its minor speakers folded into its main one: a speaker is
     kept only when it holds SECOND_VOICE_SHARE and SECOND_VOICE_SECONDS of the channel's speech."""
-    seconds = speech_seconds(diarization.exclusive)
-    if len(seconds) < 2:
+    seconds = speech_seconds(diarization.exclusive)  # a speaker only ever overlapped holds none
+    if not seconds:
         return diarization
     main = max(seconds, key=lambda s: seconds[s])
     total = sum(seconds.values())
     kept = {s for s, v in seconds.items() if v >= SECOND_VOICE_SECONDS and v >= SECOND_VOICE_SHARE * total}
     kept.add(main)
-    if len(kept) == len(seconds):
+    if kept >= set(diarization.speakers):
         return diarization
 
     def fold(turns: Sequence[SpeakerTurn]) -> tuple[SpeakerTurn, ...]:
-        return tuple(t if t.speaker in kept else replace(t, speaker=main) for t in turns)
+        return _union([t if t.speaker in kept else replace(t, speaker=main) for t in turns])
 
     voices = tuple((s, v) for s, v in diarization.voices if s in kept)
     return Diarization(fold(diarization.turns), exclusive_view(fold(diarization.exclusive)), voices)
@@ -138,13 +157,26 @@ def _tagged(diarization: Diarization, index: int) -> Diarization:
     return Diarization(tag(diarization.turns), tag(diarization.exclusive), voices)
 
 
+def _union(turns: Sequence[SpeakerTurn]) -> tuple[SpeakerTurn, ...]:
+    """Overlapping or touching turns of one speaker joined into one."""
+    out: list[SpeakerTurn] = []
+    for turn in sorted(turns, key=lambda t: (t.speaker, t.start)):
+        if out and out[-1].speaker == turn.speaker and turn.start <= out[-1].end:
+            out[-1] = replace(out[-1], end=max(out[-1].end, turn.end))
+        else:
+            out.append(turn)
+    return tuple(sorted(out, key=lambda t: (t.start, t.end)))
+
+
 def _runs(sentences: list[list[Word]]) -> list[list[Word]]:
-    """Each sentence cut where its speaker changes: the units interleaved across channels."""
+    """Each sentence cut where its speaker changes or its words pause: the units interleaved
+    across channels (a channel's sentence may run on over the other side's turn)."""
     runs: list[list[Word]] = []
     for sentence in sentences:
         start = len(runs)
         for word in sentence:
-            if len(runs) > start and runs[-1][-1].speaker == word.speaker:
+            joined = len(runs) > start and word.start - runs[-1][-1].end <= PAUSE_SECONDS
+            if joined and runs[-1][-1].speaker == word.speaker:
                 runs[-1].append(word)
             else:
                 runs.append([word])
