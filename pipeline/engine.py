@@ -10,7 +10,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
@@ -125,7 +125,11 @@ class Engine:
         if diarization is None or opts.mode == "off":
             return ()
         by_voice = match_voices(self.voices, diarization.voices) if self.voices else ()
-        names = combine(given_names(opts.given), by_voice, name_speakers(utterances), speakers=diarization.speakers)
+        by_talk = name_speakers(utterances)
+        if diarization.mixed:  # a name found for two voices would go to both people's words: none
+            logger.info("not named, two voices in one speaker: %s", ", ".join(sorted(diarization.mixed)))
+            by_voice, by_talk = _unmixed(by_voice, diarization.mixed), _unmixed(by_talk, diarization.mixed)
+        names = combine(given_names(opts.given), by_voice, by_talk, speakers=diarization.speakers)
         voices = dict(diarization.voices)
         for n in names:
             if n.speaker in voices:
@@ -277,6 +281,10 @@ def release_import_lock() -> None:
             with contextlib.suppress(RuntimeError):  # "cannot release un-acquired lock": all given back
                 while True:
                     lock.release()
+
+
+def _unmixed(names: Sequence[SpeakerName], mixed: frozenset[str]) -> tuple[SpeakerName, ...]:
+    return tuple(n for n in names if n.speaker not in mixed)
 
 
 def _word_count(asr: AsrResult) -> int:

@@ -119,7 +119,8 @@ def one_voice(diarization: Diarization) -> Diarization:
         return _union([t if t.speaker in kept else replace(t, speaker=main) for t in turns])
 
     voices = tuple((s, v) for s, v in diarization.voices if s in kept)
-    return Diarization(fold(diarization.turns), exclusive_view(fold(diarization.exclusive)), voices)
+    mixed = frozenset(s for s in diarization.mixed if s in kept)
+    return Diarization(fold(diarization.turns), exclusive_view(fold(diarization.exclusive)), voices, mixed)
 
 
 def merge(results: Sequence[ChannelResult]) -> Merged:
@@ -128,6 +129,7 @@ def merge(results: Sequence[ChannelResult]) -> Merged:
     pieces: list[list[Word]] = []  # one talker's run of words within a sentence
     turns: list[SpeakerTurn] = []
     voices: list[tuple[str, tuple[float, ...]]] = []
+    mixed: set[str] = set()
     for result in results:
         diarization = _channel_diarization(result)
         utterances = align(result.asr.segments, diarization)
@@ -135,6 +137,7 @@ def merge(results: Sequence[ChannelResult]) -> Merged:
         if diarization is not None:
             turns += diarization.turns
             voices += diarization.voices
+            mixed |= diarization.mixed
     pieces.sort(key=lambda run: (run[0].start, run[0].end))
     names = _final_names([run[0].speaker for run in pieces] + [t.speaker for t in sorted(turns, key=lambda t: t.start)])
     words = [replace(w, speaker=names.get(w.speaker) if w.speaker else None) for run in pieces for w in run]
@@ -142,7 +145,8 @@ def merge(results: Sequence[ChannelResult]) -> Merged:
     found = None
     if any(r.diarization is not None for r in results):
         final = tuple(sorted((replace(t, speaker=names[t.speaker]) for t in turns), key=lambda t: (t.start, t.end)))
-        found = Diarization(final, exclusive_view(final), tuple((names[s], v) for s, v in voices if s in names))
+        voiced = tuple((names[s], v) for s, v in voices if s in names)
+        found = Diarization(final, exclusive_view(final), voiced, frozenset(names[s] for s in mixed if s in names))
     utterances = merge_turns(words) if found is not None else tuple(_plain(pieces))
     return Merged(segments, utterances, found, {new: int(old.split(":")[0][2:]) for old, new in names.items()})
 
@@ -154,7 +158,8 @@ def _tagged(diarization: Diarization, index: int) -> Diarization:
         return tuple(replace(t, speaker=f"ch{index}:{t.speaker}") for t in turns)
 
     voices = tuple((f"ch{index}:{s}", v) for s, v in diarization.voices)
-    return Diarization(tag(diarization.turns), tag(diarization.exclusive), voices)
+    mixed = frozenset(f"ch{index}:{s}" for s in diarization.mixed)
+    return Diarization(tag(diarization.turns), tag(diarization.exclusive), voices, mixed)
 
 
 def _union(turns: Sequence[SpeakerTurn]) -> tuple[SpeakerTurn, ...]:

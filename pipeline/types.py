@@ -60,6 +60,9 @@ class Diarization:
     turns: tuple[SpeakerTurn, ...]
     exclusive: tuple[SpeakerTurn, ...]
     voices: tuple[tuple[str, tuple[float, ...]], ...] = ()  # (speaker, its mean voice embedding), if known
+    # speakers whose speech sounds like two voices (diarize/mixed.py): they keep their turns, never a
+    # name from the talk or a known voice
+    mixed: frozenset[str] = frozenset()
 
     @property
     def speakers(self) -> tuple[str, ...]:
