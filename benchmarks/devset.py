@@ -55,7 +55,9 @@ class Recording:
 
 
 def real_sources() -> list[tuple[str, Path, list[SpeakerTurn]]]:
-    sources = [(f"ami/{f.stem}", f, read_rttm(AMI / "reference.rttm", uri=f.stem)) for f in sorted(AMI.glob("trn*.flac"))]
+    sources = [
+        (f"ami/{f.stem}", f, read_rttm(AMI / "reference.rttm", uri=f.stem)) for f in sorted(AMI.glob("trn*.flac"))
+    ]
     sample = _pyannote_sample()
     if sample is not None:
         sources.append(("pyannote/sample", sample, read_rttm(sample.with_suffix(".rttm"))))

@@ -79,9 +79,18 @@ def evaluate(diarizer: PyannoteDiarizer, recordings: list[Recording], clustering
             started = time.monotonic()
             found: Diarization = diarizer.diarize(audio)
             seconds = time.monotonic() - started
-            ders = (diarization_error_rate(rec.reference, found.turns, 0.0), diarization_error_rate(rec.reference, found.turns, 0.5))
+            ders = (
+                diarization_error_rate(rec.reference, found.turns, 0.0),
+                diarization_error_rate(rec.reference, found.turns, 0.5),
+            )
             rows.append(Row(rec, name, ders, len(found.speakers), seconds))
-        print(f"{rec.name}: " + "  ".join(f"{r.clustering} {r.der[0].der:.3f} {r.found}/{rec.speakers}" for r in rows[-len(clusterings):]), file=sys.stderr)
+        print(
+            f"{rec.name}: "
+            + "  ".join(
+                f"{r.clustering} {r.der[0].der:.3f} {r.found}/{rec.speakers}" for r in rows[-len(clusterings) :]
+            ),
+            file=sys.stderr,
+        )
     return rows
 
 
@@ -107,9 +116,14 @@ def report(rows: list[Row], clusterings: list[str], markdown: bool) -> None:
         for c in clusterings:
             r = per[c]
             d0, d5 = r.der
-            cells.append(f"{d0.der:.3f} / {d5.der:.3f}, {d0.missed:.1f}/{d0.false_alarm:.1f}/{d0.confusion:.1f}, {r.found}")
+            cells.append(
+                f"{d0.der:.3f} / {d5.der:.3f}, {d0.missed:.1f}/{d0.false_alarm:.1f}/{d0.confusion:.1f}, {r.found}"
+            )
         print(("| " if markdown else "") + sep.join(cells) + (" |" if markdown else ""))
-    for group, keep in (("real, all", lambda r: r.recording.real), ("real, clean", lambda r: r.recording.real and "+" not in r.recording.name)):
+    for group, keep in (
+        ("real, all", lambda r: r.recording.real),
+        ("real, clean", lambda r: r.recording.real and "+" not in r.recording.name),
+    ):
         cells = [f"pooled {group}", ""]
         for c in clusterings:
             chosen = [r for r in rows if r.clustering == c and keep(r)]
@@ -125,7 +139,10 @@ def report(rows: list[Row], clusterings: list[str], markdown: bool) -> None:
             )
         print(("| " if markdown else "") + sep.join(cells) + (" |" if markdown else ""))
     for c in clusterings:
-        print(f"{c}: clustering+reconstruction {sum(r.seconds for r in rows if r.clustering == c):.1f} s in all", file=sys.stderr)
+        print(
+            f"{c}: clustering+reconstruction {sum(r.seconds for r in rows if r.clustering == c):.1f} s in all",
+            file=sys.stderr,
+        )
 
 
 def main() -> None:

@@ -66,11 +66,23 @@ def main() -> None:
 
 def report(rows: dict, thresholds: list[float]) -> None:
     names = sorted({n for n, _ in rows})
-    print(f"{'threshold':>9} | {'AMI pooled DER c0':>17} | {'AMI pooled DER c0.5':>19} | " + " | ".join(f"{n} DER0.5 spk" for n in names if not n.startswith("ami")) + " | AMI speakers found/true")
+    print(
+        f"{'threshold':>9} | {'AMI pooled DER c0':>17} | {'AMI pooled DER c0.5':>19} | "
+        + " | ".join(f"{n} DER0.5 spk" for n in names if not n.startswith("ami"))
+        + " | AMI speakers found/true"
+    )
     for th in thresholds:
         ami = [rows[(n, th)] for n in names if n.startswith("ami")]
-        pooled = [sum(r[0][i].missed + r[0][i].false_alarm + r[0][i].confusion for r in ami) / max(1e-9, sum(r[0][i].total for r in ami)) for i in (0, 1)]
-        others = " | ".join(f"{rows[(n, th)][0][1].der:6.3f} {rows[(n, th)][1]}/{rows[(n, th)][2]}" for n in names if not n.startswith("ami"))
+        pooled = [
+            sum(r[0][i].missed + r[0][i].false_alarm + r[0][i].confusion for r in ami)
+            / max(1e-9, sum(r[0][i].total for r in ami))
+            for i in (0, 1)
+        ]
+        others = " | ".join(
+            f"{rows[(n, th)][0][1].der:6.3f} {rows[(n, th)][1]}/{rows[(n, th)][2]}"
+            for n in names
+            if not n.startswith("ami")
+        )
         counts = " ".join(f"{r[1]}/{r[2]}" for r in ami)
         print(f"{th:9.2f} | {pooled[0]:17.3f} | {pooled[1]:19.3f} | {others} | {counts}")
 

@@ -25,7 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS: dict[str, dict[str, str]] = {
     "native": {},
-    "avx512": {"CT2_FORCE_CPU_ISA": "AVX512", "ONEDNN_MAX_CPU_ISA": "AVX512_CORE_BF16", "ATEN_CPU_CAPABILITY": "avx512"},
+    "avx512": {
+        "CT2_FORCE_CPU_ISA": "AVX512",
+        "ONEDNN_MAX_CPU_ISA": "AVX512_CORE_BF16",
+        "ATEN_CPU_CAPABILITY": "avx512",
+    },
     "avx2": {"CT2_FORCE_CPU_ISA": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"},
     # CTranslate2 takes Intel MKL's int8 kernels only on Intel CPUs, oneDNN's elsewhere: these two
     # give an AMD machine the kernels an Intel one runs (without AMX, which needs the hardware)

@@ -69,13 +69,17 @@ def main() -> None:
 
 def print_table(rows: list, count: int, audio_seconds: float, startup: float, model: str) -> None:
     local_wall = rows[0][1]
-    print(f"\n{count} files, {audio_seconds:.0f} s of audio, model {model}; Ray start-up {startup:.1f} s (not in the rows)\n")
+    print(
+        f"\n{count} files, {audio_seconds:.0f} s of audio, model {model}; Ray start-up {startup:.1f} s (not in the rows)\n"
+    )
     print("| run | wall s | files/hour | audio-hours/hour | Ray overhead s/file | done |")
     print("|---|---|---|---|---|---|")
     for label, wall, reports in rows:
         overhead = "" if label.startswith("local") else f"{(wall - local_wall) / count:+.2f}"
         done = sum(r.status == "done" for r in reports)
-        print(f"| {label} | {wall:.1f} | {count * 3600 / wall:.0f} | {audio_seconds / wall:.1f} | {overhead} | {done}/{count} |")
+        print(
+            f"| {label} | {wall:.1f} | {count * 3600 / wall:.0f} | {audio_seconds / wall:.1f} | {overhead} | {done}/{count} |"
+        )
 
 
 if __name__ == "__main__":

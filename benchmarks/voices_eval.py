@@ -54,7 +54,11 @@ def main() -> None:
     folder = enrol_clips(samples["episode"], args.cache / "voices", args.seconds)
     bank = load_voices(folder, lambda p: diarizer.main_voice(load_audio(p)), diarizer.voice_model)
     names, enrolled = bank.centroids()
-    noisy = replace(samples["episode"], name="episode+noise", path=degrade(samples["episode"].path, "noise", args.cache / "audio" / "episode+noise"))
+    noisy = replace(
+        samples["episode"],
+        name="episode+noise",
+        path=degrade(samples["episode"].path, "noise", args.cache / "audio" / "episode+noise"),
+    )
     tests = [samples["similar"], noisy] + [r for r in real_recordings(args.cache / "audio", ("clean",))]
     same, different = [], []
     print(f"{'recording':32s} {'speaker':10s} {'is':14s} best enrolled (cosine)   named at {THRESHOLD}")
@@ -67,14 +71,21 @@ def main() -> None:
             sims = enrolled @ v
             who = truth.get(speaker, "?")
             for name, sim in zip(names, sims, strict=True):
-                enrolled_same = name.upper() == who and not (rec.name == "similar" and who in ("GLENN", "NICHOLAS", "RAM", "EUGENE"))
+                enrolled_same = name.upper() == who and not (
+                    rec.name == "similar" and who in ("GLENN", "NICHOLAS", "RAM", "EUGENE")
+                )
                 (same if enrolled_same else different).append((float(sim), rec.name, who, name))
             best = int(np.argmax(sims))
-            print(f"{rec.name:32s} {speaker:10s} {who:14s} {names[best]:10s} {sims[best]:.3f}        {named.get(speaker, '-')}")
+            print(
+                f"{rec.name:32s} {speaker:10s} {who:14s} {names[best]:10s} {sims[best]:.3f}        {named.get(speaker, '-')}"
+            )
     same.sort()
     different.sort(reverse=True)
     print(f"\nsame person ({len(same)} pairs): lowest " + ", ".join(f"{s:.3f} ({r} {w})" for s, r, w, _ in same[:4]))
-    print(f"different people ({len(different)} pairs): highest " + ", ".join(f"{s:.3f} ({r} {w}~{n})" for s, r, w, n in different[:6]))
+    print(
+        f"different people ({len(different)} pairs): highest "
+        + ", ".join(f"{s:.3f} ({r} {w}~{n})" for s, r, w, n in different[:6])
+    )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 Manifest formats (relative paths are taken from the manifest's folder):
 - plain text: one path per line (`#` comments and blank lines ignored);
 - CSV with a header row; JSONL with one object a line. Keys: path (required), reference (one path,
-  or several joined by `;` in CSV / a list in JSONL), num_speakers, min_speakers, max_speakers, language;
+  or several joined by `;` in CSV / a list in JSONL), num_speakers, min_speakers, max_speakers, language,
+  channels (auto, mix or split: overrides --channels for that file);
   for the accuracy gate (pipeline/gate): id (the item's name in reports) and limits such as max_wer, max_der,
   min_named_words (every `max_*` / `min_*` key of pipeline.gate.metrics), carried into the run summary.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .cast import parse_cast
+from .config import CHANNEL_MODES
 from .errors import ConfigError
 
 MEDIA_EXTENSIONS = frozenset(
@@ -48,7 +50,17 @@ MEDIA_EXTENSIONS = frozenset(
         ".ts",
     ]
 )
-MANIFEST_KEYS = ("path", "reference", "num_speakers", "min_speakers", "max_speakers", "language", "cast", "id")
+MANIFEST_KEYS = (
+    "path",
+    "reference",
+    "num_speakers",
+    "min_speakers",
+    "max_speakers",
+    "language",
+    "channels",
+    "cast",
+    "id",
+)
 GATE_LIMITS = (
     "max_wer",
     "max_cpwer",
@@ -71,6 +83,7 @@ class Job:
     min_speakers: int | None = None
     max_speakers: int | None = None
     language: str | None = None
+    channels: str | None = None  # auto | mix | split for this file; None: the options' (--channels)
     cast: str | None = None  # the manifest's `cast`: names (comma-separated) or a cast file, for this file only
     item: str | None = None  # the manifest's `id`: the gate's name for this recording
     limits: tuple[tuple[str, float], ...] = ()  # the manifest's gate limits, e.g. (("max_wer", 0.12),)
@@ -159,10 +172,20 @@ def _job(row: dict[str, Any], manifest: Path, number: int) -> Job:
         min_speakers=_count(row, "min_speakers", where),
         max_speakers=_count(row, "max_speakers", where),
         language=row.get("language") or None,
+        channels=_channels(row, where),
         cast=_cast(row, base, where),
         item=str(row["id"]) if row.get("id") not in (None, "") else None,
         limits=tuple((key, _limit(row, key, where)) for key in GATE_LIMITS if row.get(key) not in (None, "")),
     )
+
+
+def _channels(row: dict[str, Any], where: str) -> str | None:
+    value = row.get("channels")
+    if value in (None, ""):
+        return None
+    if value not in CHANNEL_MODES:
+        raise ConfigError(f"{where}: channels must be one of {', '.join(CHANNEL_MODES)}, got {value!r}")
+    return str(value)
 
 
 def _limit(row: dict[str, Any], key: str, where: str) -> float:

@@ -66,7 +66,7 @@ def transcribe(
         Path | None,
         typer.Option(
             help="Batch list: one path per line, or CSV/JSONL with path, reference, num_speakers, "
-            "min_speakers, max_speakers, language.",
+            "min_speakers, max_speakers, language, channels.",
             rich_help_panel=BATCH,
         ),
     ] = None,
@@ -138,6 +138,14 @@ def transcribe(
         str | None, typer.Option(help="Text that primes spelling and style.", rich_help_panel=ASR)
     ] = None,
     hotwords: Annotated[str | None, typer.Option(help="Names and terms to favour.", rich_help_panel=ASR)] = None,
+    channels: Annotated[
+        str | None,
+        typer.Option(
+            help="auto: a two-channel call (each side on its own channel) is split, anything else mixed; "
+            "split: every channel its own speaker(s); mix: one downmix. [default: auto]",
+            rich_help_panel=SPK,
+        ),
+    ] = None,
     diarize: Annotated[
         bool | None,
         typer.Option("--diarize/--no-diarize", help="Label speakers. [default: diarize]", rich_help_panel=SPK),
@@ -233,6 +241,7 @@ def transcribe(
         jobs = _jobs(files or [], manifest, reference or [])
         options = load(
             config,
+            input=dict(channels=channels),
             asr=dict(
                 model=model,
                 device=device.value if device else None,

@@ -17,6 +17,7 @@ from .errors import ConfigError
 
 OUTPUT_FORMATS = ("txt", "json", "srt", "vtt", "rttm", "html", "docx")
 DEVICES = ("auto", "cpu", "cuda")
+CHANNEL_MODES = ("auto", "mix", "split")  # pipeline.channels: how a file's channels are used
 COMPUTE_TYPES = ("auto", "int8", "int8_float16", "int8_float32", "float16", "float32", "bfloat16")
 
 
@@ -51,6 +52,13 @@ class DiarizationOptions:
 
 
 @dataclass(frozen=True)
+class InputOptions:
+    # auto: a two-channel file is split when each channel carries its own talker (a call recording),
+    # else mixed; mix: always one downmix; split: every channel transcribed as its own speaker(s)
+    channels: str = "auto"
+
+
+@dataclass(frozen=True)
 class OutputOptions:
     formats: tuple[str, ...] = ("txt", "json", "srt", "vtt", "rttm", "html")  # rttm, html: only with speakers
     directory: str | None = None  # None: beside each input file
@@ -68,6 +76,7 @@ class NamesOptions:
 
 @dataclass(frozen=True)
 class Options:
+    input: InputOptions = field(default_factory=InputOptions)
     asr: AsrOptions = field(default_factory=AsrOptions)
     diarization: DiarizationOptions = field(default_factory=DiarizationOptions)
     output: OutputOptions = field(default_factory=OutputOptions)
@@ -77,7 +86,13 @@ class Options:
         validate(self)
 
 
-SECTIONS = {"asr": AsrOptions, "diarization": DiarizationOptions, "output": OutputOptions, "names": NamesOptions}
+SECTIONS = {
+    "input": InputOptions,
+    "asr": AsrOptions,
+    "diarization": DiarizationOptions,
+    "output": OutputOptions,
+    "names": NamesOptions,
+}
 
 
 def load(path: str | Path | None = None, **overrides: dict[str, Any]) -> Options:
@@ -144,6 +159,10 @@ def validate(opts: Options) -> None:
     """Reject values that would fail later, with the option's name."""
     a, d, o = opts.asr, opts.diarization, opts.output
     _validate_names(opts.names, d)
+    _check(
+        opts.input.channels in CHANNEL_MODES,
+        f"channels '{opts.input.channels}' is not one of {', '.join(CHANNEL_MODES)}",
+    )
     _check(a.device in DEVICES, f"device '{a.device}' is not one of {', '.join(DEVICES)}")
     _check(a.compute_type in COMPUTE_TYPES, f"compute-type '{a.compute_type}' is not one of {', '.join(COMPUTE_TYPES)}")
     _check(a.batch_size >= 1, f"batch-size must be at least 1, got {a.batch_size}")

@@ -10,8 +10,8 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -20,9 +20,11 @@ from .align import align
 from .asr import FasterWhisperTranscriber, Transcriber
 from .audio import load_audio
 from .cast import CastMember, hotwords, parse_cast
+from .channels import Layout, choose
 from .config import Options, as_dict
 from .diarize import Diarizer, make_diarizer
 from .errors import ConfigError, loading
+from .multichannel import merge, transcribe_channels
 from .names import combine, given_names, name_speakers
 from .types import AsrResult, Audio, Diarization, SpeakerHints, SpeakerName, Transcript, Utterance
 from .version import tool_version
@@ -77,15 +79,53 @@ class Engine:
         language: str | None = None,
         hints: SpeakerHints | None = None,
         progress: Progress | None = None,
+        channels: str | None = None,
         cast: str | None = None,
     ) -> Transcript:
-        """Words with times, speaker turns, and every word given a speaker. `language`, `hints` and
-        `cast` (a list of names or a cast file) override the options for this recording."""
+        """Words with times, speaker turns, and every word given a speaker. `language`, `hints`,
+        `channels` (auto, mix, split) and `cast` (a list of names or a cast file) override the
+        options for this recording."""
         people = parse_cast(cast or self.options.names.cast)
-        asr, diarization = self._recognise_and_diarize(
-            audio, Recognise(language, hotwords(people, self.options.asr.hotwords) if people else None), hints, progress
-        )
+        asked = Recognise(language, hotwords(people, self.options.asr.hotwords) if people else None)
+        layout = choose(audio.channels, channels or self.options.input.channels, audio.sample_rate)
+        logger.info("%s: channels: %s (%s)", audio.source, layout.mode, layout.reason)
+        if layout.mode == "split":
+            return self._split_transcript(audio, layout, asked, progress, people)
+        asr, diarization = self._recognise_and_diarize(audio, asked, hints, progress)
         utterances = align(asr.segments, diarization)
+        return self._transcript(audio, asr, utterances, diarization, layout.provenance(), people)
+
+    def _split_transcript(
+        self,
+        audio: Audio,
+        layout: Layout,
+        asked: Recognise,
+        progress: Progress | None,
+        cast: tuple[CastMember, ...] = (),
+    ) -> Transcript:
+        """Each channel on its own (speaker-count hints are per file, so a channel's count is its
+        own: multichannel.one_voice), merged in time order."""
+
+        def stages(channel: Audio, index: int) -> tuple[AsrResult, Diarization | None]:
+            named = replace(channel, source=f"{audio.source} (channel {index + 1})")
+            return self._recognise_and_diarize(named, asked, None, _per_channel(progress, index, layout.count))
+
+        results = transcribe_channels(audio, stages)
+        merged = merge(results)
+        asr = max((r.asr for r in results), key=_word_count, default=AsrResult((), asked.language or "en", 0.0))
+        asr = replace(asr, segments=merged.segments)
+        channels = {**layout.provenance(), "speakers": merged.speaker_channels}
+        return self._transcript(audio, asr, merged.utterances, merged.diarization, channels, cast)
+
+    def _transcript(
+        self,
+        audio: Audio,
+        asr: AsrResult,
+        utterances: tuple[Utterance, ...],
+        diarization: Diarization | None,
+        channels: dict[str, Any],
+        cast: tuple[CastMember, ...] = (),
+    ) -> Transcript:
         return Transcript(
             source=audio.source,
             duration=audio.duration,
@@ -94,8 +134,8 @@ class Engine:
             utterances=utterances,
             segments=asr.segments,
             diarization=diarization,
-            provenance=self.provenance(),
-            names=self._names(utterances, diarization, people),
+            provenance={**self.provenance(), "channels": channels},
+            names=self._names(utterances, diarization, cast),
         )
 
     def _names(
@@ -106,8 +146,11 @@ class Engine:
         if diarization is None or opts.mode == "off":
             return ()
         by_voice = match_voices(self.voices, diarization.voices) if self.voices else ()
-        talk = name_speakers(utterances, cast)
-        names = combine(given_names(opts.given), by_voice, talk, speakers=diarization.speakers)
+        by_talk = name_speakers(utterances, cast)
+        if diarization.mixed:  # a name found for two voices would go to both people's words: none
+            logger.info("not named, two voices in one speaker: %s", ", ".join(sorted(diarization.mixed)))
+            by_voice, by_talk = _unmixed(by_voice, diarization.mixed), _unmixed(by_talk, diarization.mixed)
+        names = combine(given_names(opts.given), by_voice, by_talk, speakers=diarization.speakers)
         voices = dict(diarization.voices)
         for n in names:
             if n.speaker in voices:
@@ -259,6 +302,22 @@ def release_import_lock() -> None:
             with contextlib.suppress(RuntimeError):  # "cannot release un-acquired lock": all given back
                 while True:
                     lock.release()
+
+
+def _unmixed(names: Sequence[SpeakerName], mixed: frozenset[str]) -> tuple[SpeakerName, ...]:
+    return tuple(n for n in names if n.speaker not in mixed)
+
+
+def _word_count(asr: AsrResult) -> int:
+    return sum(len(s.words) for s in asr.segments)
+
+
+def _per_channel(progress: Progress | None, index: int, count: int) -> Progress | None:
+    """Progress of one channel's stages, named after the channel."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda stage, done: report(f"{stage} (channel {index + 1}/{count})", done)
 
 
 def _versions(*packages: str) -> dict[str, str]:

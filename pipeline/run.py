@@ -105,7 +105,7 @@ def process(
             return FileReport(str(job.source), "skipped", error=todo.reason, metrics=rescore(job, options))
         if todo.action != "work":
             return FileReport(str(job.source), todo.action, error=todo.reason)
-        audio = load_audio(job.source)
+        audio = load_audio(job.source, keep_channels=channels_mode(job, options) != "mix")
     except Exception as err:
         return failed(job, err)
     engine = get_engine()
@@ -123,7 +123,7 @@ def _transcribe_and_write(
     stem = output_stem(job, engine.options.output.directory)
     reference = read_references(job.references) if job.references else None
     logger.info("%s: %.1f s of audio decoded", job.source, audio.duration)
-    transcript = engine.speaker_transcript(audio, job.language, _hints(job), progress, cast=job.cast)
+    transcript = engine.speaker_transcript(audio, job.language, _hints(job), progress, job.channels, job.cast)
     files = render_all(transcript, [WRITERS[fmt]() for fmt in formats], stem)
     metrics = None
     if reference is not None:
@@ -145,6 +145,11 @@ def rescore(job: Job, options: Options) -> dict[str, Any] | None:
     if not job.references or not saved.is_file():
         return None
     return score(read_transcript(saved), read_references(job.references)).to_dict()
+
+
+def channels_mode(job: Job, options: Options) -> str:
+    """--channels for this file: the manifest's column, else the options'."""
+    return job.channels or options.input.channels
 
 
 def _hints(job: Job) -> SpeakerHints | None:

@@ -15,9 +15,12 @@ SENTENCE_END = (".", "?", "!", "…")  # a word or line ending with one of these
 class Audio:
     """Decoded audio: 16 kHz mono float32 in [-1, 1]. Decoded once, shared by every stage."""
 
-    samples: np.ndarray  # shape (n,), float32
+    samples: np.ndarray  # shape (n,), float32: the channels downmixed
     source: str  # path it came from, for messages and provenance
     sample_rate: int = SAMPLE_RATE
+    # (channels, n) float32, kept only when asked for (--channels auto/split) and the file has
+    # more than one; None otherwise. The same decode as `samples`.
+    channels: np.ndarray | None = None
 
     @property
     def duration(self) -> float:
@@ -57,6 +60,9 @@ class Diarization:
     turns: tuple[SpeakerTurn, ...]
     exclusive: tuple[SpeakerTurn, ...]
     voices: tuple[tuple[str, tuple[float, ...]], ...] = ()  # (speaker, its mean voice embedding), if known
+    # speakers whose speech sounds like two voices (diarize/mixed.py): they keep their turns, never a
+    # name from the talk or a known voice
+    mixed: frozenset[str] = frozenset()
 
     @property
     def speakers(self) -> tuple[str, ...]:

@@ -33,7 +33,8 @@ def relabel(diarization: Diarization) -> Diarization:
         return tuple(replace(t, speaker=names[t.speaker]) for t in sorted(turns, key=lambda t: (t.start, t.end)))
 
     voices = tuple((names[s], v) for s, v in diarization.voices if s in names)
-    return Diarization(turns=rename(diarization.turns), exclusive=rename(diarization.exclusive), voices=voices)
+    mixed = frozenset(names[s] for s in diarization.mixed if s in names)
+    return Diarization(rename(diarization.turns), rename(diarization.exclusive), voices, mixed)
 
 
 def speech_seconds(turns: Sequence[SpeakerTurn]) -> dict[str, float]:
@@ -59,4 +60,4 @@ def drop_minor_speakers(diarization: Diarization, min_seconds: float) -> Diariza
         return tuple(t for t in turns if t.speaker not in minor)
 
     voices = tuple((s, v) for s, v in diarization.voices if s not in minor)
-    return Diarization(turns=keep(diarization.turns), exclusive=keep(diarization.exclusive), voices=voices)
+    return Diarization(keep(diarization.turns), keep(diarization.exclusive), voices, diarization.mixed - minor)

@@ -13,6 +13,7 @@ import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from ..types import Audio, Diarization, SpeakerHints, SpeakerTurn
 from .base import StepHook
 from .clustering import make_clustering
 from .compat import import_pyannote_audio
+from .mixed import mixed_speakers
 from .postprocess import drop_minor_speakers, exclusive_view, relabel, speech_seconds
 from .resegment import resegment
 
@@ -106,13 +108,19 @@ class PyannoteDiarizer:
         found = to_diarization(output)
         stats = getattr(self.pipeline, "block_stats", None)
         if o.resegment and stats is not None:
-            from .shared_frames import dense_embedder, embedding_net
-
             with _threads(o.threads):
-                found = resegment(found, stats, dense_embedder(embedding_net(self.pipeline)))
+                found = resegment(found, stats, self._dense())
         if h.num_speakers is None and h.min_speakers is None:  # a count hint is the user's call
             found = drop_minor_speakers(found, MIN_SPEAKER_TOTAL)
-        return relabel(found)
+        found = relabel(found)
+        if stats is not None:
+            found = replace(found, mixed=mixed_speakers(found, stats, self._dense()))
+        return found
+
+    def _dense(self) -> Any:
+        from .shared_frames import dense_embedder, embedding_net
+
+        return dense_embedder(embedding_net(self.pipeline))
 
 
 def torch_device(requested: str) -> str:

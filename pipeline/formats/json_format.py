@@ -69,7 +69,13 @@ def _word(w: Word) -> dict[str, Any]:
 def _diarization(d: Diarization | None) -> dict[str, Any] | None:
     if d is None:
         return None
-    return {"turns": [_turn(asdict(x)) for x in d.turns], "exclusive": [_turn(asdict(x)) for x in d.exclusive]}
+    out: dict[str, Any] = {
+        "turns": [_turn(asdict(x)) for x in d.turns],
+        "exclusive": [_turn(asdict(x)) for x in d.exclusive],
+    }
+    if d.mixed:  # speakers left unnamed because they sound like two voices
+        out["mixed"] = sorted(d.mixed)
+    return out
 
 
 def _turn(turn: dict[str, Any]) -> dict[str, Any]:
@@ -120,6 +126,7 @@ def _transcript(data: dict[str, Any]) -> Transcript:
         diarization = Diarization(
             turns=tuple(SpeakerTurn(t["start"], t["end"], t["speaker"]) for t in diar["turns"]),
             exclusive=tuple(SpeakerTurn(t["start"], t["end"], t["speaker"]) for t in diar["exclusive"]),
+            mixed=frozenset(diar.get("mixed", ())),
         )
     segments = tuple(Segment(s["start"], s["end"], s["text"]) for s in data.get("segments", []))
     return Transcript(
