@@ -20,15 +20,24 @@ from .types import SENTENCE_END, Evidence, SpeakerName, Utterance
 
 # per rule: a hand-over names the next voice on its own; a name said mid-turn (to the person being
 # answered, usually) only adds to other evidence
-WEIGHTS = {"self": 3.0, "handover": 2.0, "vocative": 1.0, "aside": 0.5}
-HOW = {"self": "introduced", "handover": "introduced", "vocative": "addressed", "aside": "addressed", "host": "cast"}
+WEIGHTS = {"self": 3.0, "signoff": 3.0, "handover": 2.0, "floor": 2.0, "greeting": 2.0, "vocative": 1.0, "aside": 0.5}
+HOW = {"self": "introduced", "signoff": "introduced", "handover": "introduced", "host": "cast"}
+HOW |= {"floor": "addressed", "greeting": "addressed", "vocative": "addressed", "aside": "addressed"}
 CAST_BOOST = 2.0  # a name on the cast list: one clear address is then enough
 ONCE_HEARD = 0.8  # confidence factor for a name form said only once in the whole talk
 MIN_SCORE = 2.0  # one addressed mention is not enough; an introduction, or two independent hints, are
 MIN_MARGIN = 2.0  # the winning name must have at least this times the runner-up's score
 
-_NAME_TOKEN = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
-NAME = rf"(?P<name>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)"
+# "McEvers", "MacAulay", "O'Connor", "Finch-Saunders"
+_NAME_TOKEN = r"(?:[A-Z]')?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:[-'][A-Z]?[a-z]+)?"
+# a title before a name says how the person is addressed, not who it is: "Mr. McLean", "Senator Kyle"
+TITLE = (
+    r"(?:(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen)\.?\s*|(?:Senator|Congressman|Congresswoman|Representative|Governor"
+    r"|Minister|Secretary|Judge|Justice|Ambassador|General|Professor|Doctor|Director|Chairman|Mayor)\s+)"
+)
+NAME = rf"(?:{TITLE})?(?P<name>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)"
+# a word ending with a full stop that does not end the sentence: a title, an initial
+_ABBREVIATION = re.compile(r"(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|St|Lt|Sgt|Capt|Col|[Hh]on|[A-Z])\.")
 # Capitalised words that are not names when they stand where a name could: greetings, days, places,
 # and the sentence adverbs that open a sentence before a comma just as a vocative does ("Similarly, ...").
 NOT_NAMES = frozenset(
@@ -43,22 +52,84 @@ NOT_NAMES = frozenset(
     often usually actually basically honestly frankly clearly obviously apparently hopefully sadly
     luckily fortunately unfortunately interestingly importantly ultimately eventually initially
     currently recently typically generally specifically essentially personally certainly definitely
-    absolutely exactly really literally seriously listen remember""".split()  # noqa: SIM905 (a word list reads better so)
+    absolutely exactly really literally seriously listen remember
+    chair chairman chairwoman speaker minister premier secretary senator governor mayor councillor judge justice
+    counsel colleague colleagues member members honourable honorable general ambassador officer coach father
+    caller callers friend friends ladies gentlemen team
+    fine great good perfect wonderful cool excellent amazing interesting agreed correct true terrific brilliant
+    lovely awesome nice totally precisely yeah yep nope oh wow ah hmm um uh alright gotcha cheers sorry pardon
+    what why how when where who which done deal""".split()  # noqa: SIM905 (a word list reads better so)
 )
-INTRODUCED = [re.compile(rf"\b(?:I'm|I am|my name is|this is)\s+{NAME}")]
+INTRODUCED = [re.compile(rf"\b(?:I'm|I am|[Mm]y name is)\s+{NAME}")]
+# "Hi, this is Kevin Dubay, calling from Hartford": the name ends the clause ("this is Talk of the Nation" does
+# not), and a turn that says "I'm X" too is naming its show ("I'm Lulu Miller. This is Radiolab.")
+THIS_IS = re.compile(rf"\b[Tt]his is\s+{NAME}(?=\s*(?:\(ph\))?\s*(?:[,.!?]|$|\s+(?:calling|from|here)\b))")
+# a reporter's sign-off at the end of a report: "Jackie Northam, NPR News, Kabul."
+SIGNOFF = re.compile(rf"(?:^|[.?!]\s+){NAME},\s+(?:[A-Z]{{2,5}}\s+)?News\b")
 HANDED = [
     re.compile(rf"\b(?:question|call|caller|comment|one)\s+(?:is\s+|comes\s+)?from\s+{NAME}"),
     re.compile(rf"\bnext (?:one|question|caller|guest),?\s+{NAME}"),
     re.compile(rf"\b(?:joined by|bringing in|welcome|joining us is|joining me is)\s+(?:my\s+\w+\s+)?{NAME}"),
+    # "I'm joined now by Republican strategist Kevin Madden, who...": the describing words are skipped
+    re.compile(rf"\bjoined (?:now |today |here )?by\s+(?:[\w-]+\s+){{0,4}}?{NAME}(?=,|\s+who\b|\.)"),
+    re.compile(rf"\b(?:[Ll]et me|[Ll]et's) bring in\s+(?:[\w-]+\s+){{0,3}}?{NAME}(?=[,.?!]|\s+(?:who|from|in)\b)"),
 ]
 # "You're welcome, Leni" answers a thank-you: said to the one who thanked, never a hand-over
 _REPLY = re.compile(r"\byou(?:'re| are)(?: very| so| most)?\s*$", re.IGNORECASE)
+_PLACE = r"(?:\s+(?:in|from|on line \w+)(?:,?\s+[A-Z][\w.'-]*){1,3})"
+_TITLED = rf"{TITLE}(?P<name>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)"
+_GIVEN = (  # what a host says after the name of the one whose turn it is
+    r"go ahead|you're on|you are on|please proceed|you had a|you have the floor|the floor is yours|has the floor"
+    r"|welcome to|what's on your mind|take it away|good (?:morning|afternoon|evening)"
+    r"|(?:good|nice|great) to (?:see|have) you|thanks for (?:being|joining|coming)"
+)
+# A name alone, ending a turn: "Helen Mary."  "Ms. Waggoner."  "No. Watson."  "What are we going to see? Elizabeth?"
+BARE = re.compile(rf"^{NAME}[.?!]?$")
+# Said in the last sentence of a turn, these hand the floor to the next voice by name.
+FLOOR = [
+    # "Colette in Dayton, you're on the air."  "Ms. Gazan, go ahead."  "Suzy, you had a supplementary."
+    re.compile(rf"(?:^|[.?!:,]\s+){NAME}{_PLACE}?,?\s+(?:{_GIVEN})"),
+    # "Hi, Charles."  "Take it away, Jimi."
+    re.compile(rf"^(?:[Hh]i|[Hh]ello|[Hh]ey|[Ww]elcome|[Tt]ake it away|[Gg]o ahead),?\s+{NAME}[.!]?$"),
+    # "We'll now go to the honourable member for Calgary Centre, Mr. McLean."  "We'll go on to Mr. Genuis."
+    re.compile(rf"\b(?:go|come|turn)(?:\s+(?:now|on|back|over))*\s+to\s+(?:the [^,.?!]*?,\s*)?{_TITLED}[.?!]?$"),
+    re.compile(rf"\bcontinue with\s+{_TITLED}[.?!]?$"),
+    # "I've got a supplementary from Hefin, and then Suzy."  "questions now on the divergence ... from Dawn Bowden."
+    re.compile(rf"\b(?:supplementary|supplementaries|questions?)\b[^.?!]*?\bfrom\s+{NAME}(?=\s*(?:[.?!]|$|,\s*and\b))"),
+    # "Heather's with us from Tampa."  "Dorothy's on the line with us from Baton Rouge."
+    re.compile(rf"(?:^|[.?!]\s+){NAME}(?:'s| is)\s+(?:on the line|with us|on the phone|joining us)\b"),
+    # "Here's your host at the Studebaker Theater ..., Peter Sagal."
+    re.compile(rf"\b[Hh]ere(?:'s| is) (?:your|our) host\b.*?,?\s+{NAME}[.!]?$"),
+    # "NPR's Jackie Northam reports from Kabul."  "correspondent Nick Schifrin begins our coverage."
+    re.compile(
+        rf"(?:'s|correspondent|reporter|editor)\s+{NAME}\s+(?:reports|explains|begins our coverage"
+        r"|has (?:the story|more|the latest|this report|details))\b"
+    ),
+]
+# Said at the start of a turn, these answer the voice before by name: "Thanks, Michel."  "Hi Neal, how's it going?"
+GREETED = re.compile(
+    r"^(?:(?:[Tt]hanks|[Tt]hank you)(?: for having me| so much| very much)?|[Hh]i|[Hh]ello|[Hh]ey"
+    r"|[Gg]ood (?:morning|evening)|[Gg]lad to be with you|(?:[Nn]ice|[Gg]ood|[Gg]reat) to (?:see|be with|have) you"
+    rf"(?: too| again)?),?\s+{NAME}(?=\s*[,.!?])"
+)
+# "NPR's Tamara Keith reporting.": the report just heard
+REPORTED = re.compile(rf"^(?:That was\s+)?(?:[A-Z]{{2,5}}'s\s+)?{NAME}\s+reporting\b")
 VOCATIVE = [
     re.compile(rf"(?:^|[.?!]\s+){NAME},"),  # "Peter, what are you seeing?"
     re.compile(rf",\s+{NAME}(?=\s*[,.?!])"),  # "Thanks for joining me, Peter."  "Thank you, Ram, for..."
     # "Thank you so much Victor"
     re.compile(rf"\b(?:[Tt]hanks|[Tt]hank you)(?: so much| very much)?(?: again)?,?\s+{NAME}\b"),
 ]
+# "Santee, Calif."  "Mapleton, Ill."  "Tampa, Florida": a town before its state is not a vocative
+_STATE_AFTER = re.compile(
+    r",\s+(?:[A-Z][a-z]{1,4}\.|[A-Z]\.?[A-Z]\.?(?![a-z])|Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut"
+    r"|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland"
+    r"|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New \w+|North \w+|Ohio|Oklahoma"
+    r"|Oregon|Pennsylvania|Rhode Island|South \w+|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia"
+    r"|Wisconsin|Wyoming)\b"
+)
+# "... from Glen Loveland from Scottsdale": the second "from" gives the first name's town
+_AFTER_A_NAME = re.compile(r"\b(?:from|is)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?,?\s+(?:from|in|of)\s+$")
 _PLACE_BEFORE = re.compile(r"\b(?:from|in|of|at|to)\s+(?:[A-Z][\w.'-]*\s+){0,2}[A-Z][\w.'-]*\s*$")
 _THANKS_BACK = re.compile(r"\b(?:thank|thanks|appreciate)\b.*\bfor (?:your|that|the|this)\b", re.IGNORECASE)
 _THANKS_AHEAD = re.compile(r"\b(?:thank|thanks)\b.*\bfor (?:joining|being|coming)\b", re.IGNORECASE)
@@ -74,12 +145,12 @@ def name_speakers(utterances: Sequence[Utterance], cast: Sequence[CastMember] = 
     """Names that the talk makes clear, one per speaker at most, never one name for two speakers.
     With a `cast`, heard names are read as the cast's spelling and weigh more than a stranger's."""
     turns = _turns(utterances)
+    heard = " ".join(text for t in turns for text, _, _ in t.sentences)
     found: dict[str, list[tuple[str, Evidence]]] = defaultdict(list)  # speaker -> (name, evidence)
     for index in range(len(turns)):
-        for speaker, name, evidence in _evidence(turns, index):
+        for speaker, name, evidence in _evidence(turns, index, heard):
             member = match(name, cast)
             found[speaker].append((member.name if member else name, evidence))
-    heard = " ".join(text for t in turns for text, _, _ in t.sentences)
     weigh, names = _weigher(cast), frozenset(m.name for m in cast)
     candidates = [c for s, items in found.items() if (c := _decide(s, items, heard, weigh, names)) is not None]
     return _with_host(_one_each(candidates), turns, found, cast)
@@ -108,7 +179,7 @@ def _sentences(utt: Utterance) -> list[tuple[str, float, float]]:
     out, words = [], []
     for word in utt.words:
         words.append(word)
-        if word.text.strip().endswith(SENTENCE_END):
+        if word.text.strip().endswith(SENTENCE_END) and not _ABBREVIATION.fullmatch(word.text.strip()):
             out.append(("".join(w.text for w in words).strip(), words[0].start, words[-1].end))
             words = []
     if words:
@@ -116,8 +187,9 @@ def _sentences(utt: Utterance) -> list[tuple[str, float, float]]:
     return out or [(utt.text, utt.start, utt.end)]
 
 
-def _evidence(turns: list[_Turn], index: int):
-    """(speaker named, name, evidence) for every rule that fires in turns[index]."""
+def _evidence(turns: list[_Turn], index: int, heard: str):
+    """(speaker named, name, evidence) for every rule that fires in turns[index]; `heard` is the
+    whole talk, for rules that ask whether a name recurs."""
     turn = turns[index]
     before = turns[index - 1].speaker if index > 0 else None
     after = next((t.speaker for t in turns[index + 1 :] if t.speaker != turn.speaker), None)
@@ -132,10 +204,30 @@ def _evidence(turns: list[_Turn], index: int):
         for name in _handovers(text):
             if after is not None:
                 yield after, name, said("handover")
+        conventions = list(_conventions(turn, position, (before, after), text, heard))
+        for target, name, rule in conventions:
+            yield target, name, said(rule)
         for name in _vocatives(text):
             target, rule = _addressee(position, last, before, after, text)
-            if target is not None and target != turn.speaker:
+            if target is not None and target != turn.speaker and all(name != n for _, n, _ in conventions):
                 yield target, name, said(rule)
+
+
+def _conventions(turn: _Turn, position: int, around: tuple[str | None, str | None], text: str, heard: str):
+    """(speaker, name, rule) for the conventions of talk shows, newscasts and meetings: a caller or
+    member handed the floor in a turn's last sentence, the voice before greeted or thanked in a
+    turn's first one, a reporter's sign-off, "this is X" from a caller."""
+    before, after = around
+    last = position == len(turn.sentences) - 1
+    if last and after is not None:
+        yield from ((after, name, "floor") for name in _matches(FLOOR, text) + _bare_name(turn, text, heard))
+    if position == 0 and before is not None and not _THANKS_AHEAD.search(text):  # "thanks for joining" looks ahead
+        yield from ((before, name, "greeting") for name in _matches([GREETED], text))
+        yield from ((before, name, "floor") for name in _matches([REPORTED], text))
+    if position >= len(turn.sentences) - 2:
+        yield from ((turn.speaker, name, "signoff") for name in _matches([SIGNOFF], text))
+    if position < 2 and not any(_matches(INTRODUCED, t) for t, _, _ in turn.sentences):
+        yield from ((turn.speaker, name, "self") for name in _matches([THIS_IS], text))
 
 
 def _addressee(position: int, last: int, before: str | None, after: str | None, text: str) -> tuple[str | None, str]:
@@ -156,7 +248,13 @@ def _addressee(position: int, last: int, before: str | None, after: str | None, 
 
 
 def _matches(patterns: list[re.Pattern[str]], text: str) -> list[str]:
-    return [_bare(m.group("name")) for p in patterns for m in p.finditer(text) if _plausible(m.group("name"))]
+    """Names the patterns find, less a place said right after a name ("Glen Loveland from Scottsdale")."""
+    return [
+        _bare(m.group("name"))
+        for p in patterns
+        for m in p.finditer(text)
+        if _plausible(m.group("name")) and not _AFTER_A_NAME.search(text[: m.start("name")])
+    ]
 
 
 def _handovers(text: str) -> list[str]:
@@ -166,6 +264,19 @@ def _handovers(text: str) -> list[str]:
         for m in p.finditer(text)
         if _plausible(m.group("name")) and not _REPLY.search(text[: m.start()])
     ]
+
+
+def _bare_name(turn: _Turn, text: str, heard: str) -> list[str]:
+    """A name standing alone as a turn's last sentence, when it cannot be a one-word reply ("Fine.",
+    "Chirp."): it has a title or two words ("Helen Mary."), or the turn says something before it and
+    the word is said again elsewhere in the talk."""
+    m = BARE.match(text)
+    if m is None or not _plausible(name := m.group("name")):
+        return []
+    if m.start("name") > 0 or " " in name:
+        return [_bare(name)]
+    again = len(re.findall(rf"\b{re.escape(name)}\b", heard)) > 1
+    return [_bare(name)] if len(turn.sentences) > 1 and again else []
 
 
 def _bare(name: str) -> str:
@@ -182,6 +293,7 @@ def _vocatives(text: str) -> list[str]:
                 _plausible(name)
                 and name not in names
                 and not _PLACE_BEFORE.search(text[: m.start("name")].rstrip(", "))
+                and not _STATE_AFTER.match(text, m.end("name"))
             ):
                 names.append(name)
     return names
