@@ -241,3 +241,33 @@ def test_the_cast_host_names_the_voice_that_opens_and_closes() -> None:
     # evidence for another name on that voice contradicts the cast's host
     contra = talk(("HOST", "Hello."), ("GUEST", "Thanks, Sarah."), ("HOST", "Bye, Sarah is my name."))
     assert all(n.name != "Lingling Wei" for n in name_speakers(contra, CAST))
+
+
+def test_a_caller_handed_the_floor_by_name_and_place() -> None:
+    utts = talk(
+        ("HOST", "Lots of calls today. Colette in Dayton, you're on the air."),
+        ("CALLER", "Hi. I wanted to ask about the tariffs."),
+        ("HOST", "Good question. Heather's with us from Tampa."),
+        ("CALLER2", "Thanks for taking my call."),
+    )
+    assert names_of(utts) == {"CALLER": "Colette", "CALLER2": "Heather"}
+    # the town is never the name, and a place after a name stays a place
+    utts = talk(("HOST", "Our first question is from Glen Loveland from Scottsdale."), ("CALLER", "Hi there."))
+    assert names_of(utts) == {"CALLER": "Glen Loveland"}
+
+
+def test_a_greeting_at_the_turn_start_names_the_voice_before() -> None:
+    utts = talk(("HOST", "Let me bring in our guest now."), ("GUEST", "Thanks, Michel. Glad to be here."))
+    assert names_of(utts) == {"HOST": "Michel"}
+    # "thanks for joining" looks ahead, not back
+    utts = talk(("A", "That was the news."), ("B", "Thanks for joining us, Dana. What do you see?"), ("C", "Chips."))
+    assert "A" not in names_of(utts)
+
+
+def test_sign_offs_titles_and_a_name_alone_ending_a_turn() -> None:
+    utts = talk(("ANCHOR", "The talks resume on Monday."), ("REPORTER", "The city is quiet. Jackie Northam, NPR News, Kabul."))
+    assert names_of(utts) == {"REPORTER": "Jackie Northam"}
+    utts = talk(("CHAIR", "Thank you. We'll now go to Mr. McLean."), ("MEMBER", "Thank you, Chair. My question is short."))
+    assert names_of(utts) == {"MEMBER": "McLean"}  # the title is not part of the name, "Chair" is no name
+    utts = talk(("A", "Who wants to start? Helen Mary."), ("B", "I will."), ("C", "Fine."), ("A", "Fine."))
+    assert names_of(utts) == {"B": "Helen Mary"}  # and a one-word reply is not a name
