@@ -20,7 +20,7 @@ class IntroTranscriber:
 
     name = "fake-asr"
 
-    def transcribe(self, audio, language=None, progress=None) -> AsrResult:
+    def transcribe(self, audio, language=None, progress=None, hotwords=None) -> AsrResult:
         first = tuple(Word(0.5 + 0.3 * i, 0.8 + 0.3 * i, f" {t}") for i, t in enumerate(["Hello,", "I'm", "Ann."]))
         second = tuple(Word(4.0 + 0.3 * i, 4.3 + 0.3 * i, f" {t}") for i, t in enumerate(["Hi", "Ann,", "I'm", "Bob."]))
         segments = (Segment(0.5, 1.4, "Hello, I'm Ann.", first), Segment(4.0, 5.2, "Hi Ann, I'm Bob.", second))
