@@ -75,7 +75,7 @@ def near(a: str, b: str) -> bool:
     """Two name tokens that are one spelling apart (after `key`), or one a nickname-like short form
     of the other: same first letter, its consonants in order inside the other's ("Leni" in "Lingling")."""
     ka, kb = key(a), key(b)
-    if ka == kb or (min(len(ka), len(kb)) >= 3 and _one_off(ka, kb)):
+    if ka == kb or (min(len(ka), len(kb)) >= 3 and one_off(ka, kb)):
         return True
     short, long_ = sorted((ka, kb), key=len)
     return len(short) >= 3 and short[0] == long_[0] and _in_order(_consonants(short), _consonants(long_))
@@ -112,7 +112,7 @@ def _in_order(short: str, long_: str) -> bool:
     return all(ch in rest for ch in short)
 
 
-def _one_off(a: str, b: str) -> bool:
+def one_off(a: str, b: str) -> bool:
     """Edit distance of at most one."""
     if abs(len(a) - len(b)) > 1:
         return False

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .cast import CastMember, key, match, near
+from .cast import CastMember, key, match, near, one_off
 from .types import SENTENCE_END, Evidence, SpeakerName, Utterance
 
 # per rule: a hand-over names the next voice on its own; a name said mid-turn (to the person being
@@ -358,7 +358,7 @@ def _group_forms(names: list[str]) -> dict[str, str]:
 
 def same_person(a: str, b: str) -> bool:
     fa, fb = _first(a), _first(b)
-    return fa == fb or _squash(a) == fb or _squash(b) == fa or (min(len(fa), len(fb)) >= 3 and _one_off(fa, fb))
+    return fa == fb or _squash(a) == fb or _squash(b) == fa or (min(len(fa), len(fb)) >= 3 and one_off(fa, fb))
 
 
 def _first(name: str) -> str:
@@ -367,16 +367,6 @@ def _first(name: str) -> str:
 
 def _squash(name: str) -> str:
     return key("".join(name.split()))
-
-
-def _one_off(a: str, b: str) -> bool:
-    """Edit distance of at most one."""
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
-    short, long_ = sorted((a, b), key=len)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def _display(mine: list[tuple[str, Evidence]], heard: str, weigh: Callable[[str, Evidence], float]) -> str:
