@@ -1,6 +1,7 @@
 """Speaker names on real, published transcripts: precision and recall of the naming rules per genre.
 
     python benchmarks/names_dev.py [--cases benchmarks/names_dev/cases.jsonl] [--split tune|held|all] [--misses]
+                                   [--merge]
 
 Each case of the dev set (benchmarks/names_dev/, see its README) is a few consecutive turns of a real
 speaker-labelled transcript and, per speaker label, the name the turns themselves make clear (null
@@ -10,6 +11,12 @@ audio), pipeline.names.name_speakers names them, and every speaker counts once:
   recall    = speakers named right / speakers with a true name
 A name on a speaker whose truth is null is a wrong name, as is a name of the wrong person.
 Prints one row per genre, the tuning and held-back halves, overall, and the wrong names.
+
+--merge: the same cases as a diarizer that merged two voices would give them. For every pair of
+speakers where one's turn directly follows the other's, a copy of the case labels both as one
+speaker "A+B", whose true name is none (a name on it would go on the other person's words too).
+Prints per genre how many merged speakers still get a name, how many of them the asks-and-answers
+rule catches (pipeline.names.two_voiced), and precision/recall on the other speakers of those copies.
 """
 
 from __future__ import annotations
@@ -19,13 +26,13 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.names import name_speakers  # noqa: E402
+from pipeline.names import name_speakers, two_voiced  # noqa: E402
 from pipeline.types import SpeakerName, Utterance, Word  # noqa: E402
 
 CASES = ROOT / "benchmarks" / "names_dev" / "cases.jsonl"
@@ -187,13 +194,68 @@ def table(tallies: dict[str, Tally]) -> str:
     return "\n".join(lines)
 
 
+def merged_cases(case: Case) -> list[tuple[Case, str]]:
+    """Copies of `case` with two speakers that take turns made one, and that speaker's label."""
+    labels = [label for label, _ in case.turns]
+    pairs = sorted({(min(a, b), max(a, b)) for a, b in zip(labels, labels[1:], strict=False) if a != b})
+    out = []
+    for a, b in pairs:
+        both = f"{a}+{b}"
+        turns = tuple((both if label in (a, b) else label, text) for label, text in case.turns)
+        truth = {label: forms for label, forms in case.truth.items() if label not in (a, b)}
+        out.append((replace(case, turns=turns, truth={**truth, both: ()}), both))
+    return out
+
+
+@dataclass
+class MergeTally:
+    copies: int = 0
+    named: int = 0  # merged speakers that still got a name
+    caught: int = 0  # merged speakers the asks-and-answers rule marks
+    others: Tally = field(default_factory=Tally)  # the copies' other speakers
+
+
+def score_merged(cases: Sequence[Case], namer: Namer = name_speakers) -> dict[str, MergeTally]:
+    """Per genre and overall: merged speakers named and caught, and the other speakers' scores."""
+    tallies: dict[str, MergeTally] = {key: MergeTally() for key in (*GENRES, "all")}
+    for case in cases:
+        for copy, both in merged_cases(case):
+            found = {n.speaker for n in namer(utterances(copy.turns))}
+            caught = any(u.speaker == both for u in two_voiced(utterances(copy.turns)))
+            others = score_case(replace(copy, truth={k: v for k, v in copy.truth.items() if k != both}), namer)
+            others.named -= both in found  # counted above as a name on a label the truth does not list
+            others.wrong = [w for w in others.wrong if w[1] != both]
+            for key in (case.genre, "all"):
+                t = tallies.setdefault(key, MergeTally())
+                t.copies, t.named, t.caught = t.copies + 1, t.named + (both in found), t.caught + caught
+                t.others.add(others)
+    return tallies
+
+
+def merge_table(tallies: dict[str, MergeTally]) -> str:
+    head = f"{'':12s} {'copies':>6s} {'named':>6s} {'rate':>6s} {'caught':>6s}   others: {'P':>6s} {'R':>6s}"
+    lines = [head]
+    for key, t in tallies.items():
+        rate = t.named / t.copies if t.copies else 0.0
+        lines.append(
+            f"{key:12s} {t.copies:6d} {t.named:6d} {rate:6.3f} {t.caught:6d}           "
+            f"{t.others.precision:6.3f} {t.others.recall:6.3f}"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=Path, default=CASES)
     parser.add_argument("--split", choices=(*SPLITS, "all"), default="all")
     parser.add_argument("--misses", action="store_true", help="also list the true names left unnamed")
+    parser.add_argument("--merge", action="store_true", help="score copies with two speakers merged into one")
     args = parser.parse_args()
     cases = [c for c in load_cases(args.cases) if args.split in ("all", c.split)]
+    if args.merge:
+        print(f"{len(cases)} cases, every pair of speakers that take turns merged into one\n")
+        print(merge_table(score_merged(cases)))
+        return
     tallies = score(cases)
     print(f"{len(cases)} cases from {len({c.source for c in cases})} sources\n")
     print(table(tallies))

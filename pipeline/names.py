@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .cast import CastMember, key, match, near, one_off
-from .types import SENTENCE_END, Evidence, SpeakerName, Utterance
+from .types import SENTENCE_END, Evidence, SpeakerName, Unnamed, Utterance
 
 # per rule: a hand-over names the next voice on its own; a name said mid-turn (to the person being
 # answered, usually) only adds to other evidence
@@ -134,6 +134,25 @@ _PLACE_BEFORE = re.compile(r"\b(?:from|in|of|at|to)\s+(?:[A-Z][\w.'-]*\s+){0,2}[
 _THANKS_BACK = re.compile(r"\b(?:thank|thanks|appreciate)\b.*\bfor (?:your|that|the|this)\b", re.IGNORECASE)
 _THANKS_AHEAD = re.compile(r"\b(?:thank|thanks)\b.*\bfor (?:joining|being|coming)\b", re.IGNORECASE)
 
+# Asks and answers in one turn: a sentence hands the floor to a named person and the same turn goes on
+# with that person's reply, so the diarizer put two voices in one speaker. The reply must be long
+# enough to be an answer, not the asker's own "Thank you." or "Yes, go ahead, you're on the air."
+# (the dev set's hosts add at most 6 words after a hand-over; a merged answer there runs 9-200):
+MIN_REPLY_WORDS = 8
+MIN_REPLY_SECONDS = 2.5  # about 8 words of speech: a quick string of fillers is not an answer
+OVER_TO = [re.compile(rf"\b[Oo]ver to you,?\s+{NAME}"), re.compile(rf"(?:^|[.?!]\s+){NAME},\s+over to you\b")]
+# how an answer opens: "Thanks, Neal."  "Well, I think..."  "Yes."  "Hi, I'm Bob."  "Sure."
+REPLY_OPENER = re.compile(
+    r"^(?:thanks|thank you|well|yes|yeah|yep|sure|hi|hello|hey|good (?:morning|afternoon|evening)"
+    r"|glad to|(?:nice|good|great) to (?:be|see|have|talk))\b",
+    re.IGNORECASE,
+)
+# what a host says on after handing over, though it opens like a reply: "Thank you all for coming."
+_HOST_THANKS = re.compile(
+    r"^(?:thanks|thank you)\b[^.?!]*?\bfor (?:calling|joining|being|coming|the call|your call|holding|waiting)\b",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class _Turn:
@@ -143,17 +162,36 @@ class _Turn:
 
 def name_speakers(utterances: Sequence[Utterance], cast: Sequence[CastMember] = ()) -> tuple[SpeakerName, ...]:
     """Names that the talk makes clear, one per speaker at most, never one name for two speakers.
-    With a `cast`, heard names are read as the cast's spelling and weigh more than a stranger's."""
+    With a `cast`, heard names are read as the cast's spelling and weigh more than a stranger's.
+    A speaker that asks and answers in one turn (`two_voiced`) gets no name."""
     turns = _turns(utterances)
     heard = " ".join(text for t in turns for text, _, _ in t.sentences)
+    cuts = _asks_and_answers(turns)
     found: dict[str, list[tuple[str, Evidence]]] = defaultdict(list)  # speaker -> (name, evidence)
     for index in range(len(turns)):
-        for speaker, name, evidence in _evidence(turns, index, heard):
+        for speaker, name, evidence in _evidence(turns, index, heard, cuts.get(index)):
             member = match(name, cast)
             found[speaker].append((member.name if member else name, evidence))
+    two = frozenset(turns[index].speaker for index in cuts)
     weigh, names = _weigher(cast), frozenset(m.name for m in cast)
-    candidates = [c for s, items in found.items() if (c := _decide(s, items, heard, weigh, names)) is not None]
-    return _with_host(_one_each(candidates), turns, found, cast)
+    candidates = [
+        c for s, items in found.items() if s not in two and (c := _decide(s, items, heard, weigh, names)) is not None
+    ]
+    return _with_host(_one_each(candidates), turns, found, cast, two)
+
+
+def two_voiced(utterances: Sequence[Utterance]) -> tuple[Unnamed, ...]:
+    """Speakers that hand the floor to someone by name and then, in the same turn, answer as that
+    person: the diarizer merged two voices, so no name from the talk fits them."""
+    turns = _turns(utterances)
+    out: dict[str, Unnamed] = {}
+    for index, cut in sorted(_asks_and_answers(turns).items()):
+        turn = turns[index]
+        (asked, start, _), (answer, _, end) = turn.sentences[cut], turn.sentences[cut + 1]
+        said = Evidence(f"{asked} {answer}", round(start, 3), round(end, 3), "asks-and-answers")
+        before = out.get(turn.speaker, Unnamed(turn.speaker, f"asks and answers in one turn at {start:.1f} s"))
+        out[turn.speaker] = replace(before, evidence=(*before.evidence, said))
+    return tuple(out[s] for s in sorted(out))
 
 
 def _weigher(cast: Sequence[CastMember]) -> Callable[[str, Evidence], float]:
@@ -187,14 +225,59 @@ def _sentences(utt: Utterance) -> list[tuple[str, float, float]]:
     return out or [(utt.text, utt.start, utt.end)]
 
 
-def _evidence(turns: list[_Turn], index: int, heard: str):
+def _asks_and_answers(turns: list[_Turn]) -> dict[int, int]:
+    """Turn index -> its first sentence that hands the floor to someone by name, for the turns
+    that go on with that person's reply."""
+    found = {}
+    for index, turn in enumerate(turns):
+        cut = next((i for i in range(len(turn.sentences) - 1) if _answered(turn, i)), None)
+        if cut is not None:
+            found[index] = cut
+    return found
+
+
+def _answered(turn: _Turn, position: int) -> bool:
+    """Whether sentence `position` of the turn hands the floor over by name and what follows in the
+    turn is long enough to be an answer and opens as one."""
+    handed = _handed_to(turn.sentences[position][0])
+    rest = turn.sentences[position + 1 :]
+    if not handed or not rest:
+        return False
+    words = sum(len(text.split()) for text, _, _ in rest)
+    if words < MIN_REPLY_WORDS or rest[-1][2] - rest[0][1] < MIN_REPLY_SECONDS:
+        return False
+    asker = [name for text, _, _ in turn.sentences[:position] for name in _matches(INTRODUCED, text)]
+    return _reads_as_reply(rest[0][0], handed, asker)
+
+
+def _handed_to(text: str) -> list[str]:
+    """Names a sentence gives the floor to: the hand-over and floor phrases, "over to you, X", or a
+    question put to X by name ("Peter, what do you think?")."""
+    names = _handovers(text) + _matches([*FLOOR, *OVER_TO], text)
+    return names + _vocatives(text) if text.endswith("?") else names
+
+
+def _reads_as_reply(first: str, handed: list[str], asker: list[str]) -> bool:
+    """Whether the sentence after a hand-over opens as the other person's answer: it introduces
+    itself, names the asker back, or opens with a reply word and is no bare question. Still
+    addressing the person handed to, or "thanks for calling", is the asker going on."""
+    said_to = _vocatives(first)
+    if _HOST_THANKS.match(first) or any(same_person(n, h) for n in said_to for h in handed):
+        return False
+    if _matches(INTRODUCED, first) or any(same_person(n, a) for n in said_to for a in asker):
+        return True
+    return bool(REPLY_OPENER.match(first)) and (not first.endswith("?") or GREETED.match(first) is not None)
+
+
+def _evidence(turns: list[_Turn], index: int, heard: str, cut: int | None = None):
     """(speaker named, name, evidence) for every rule that fires in turns[index]; `heard` is the
-    whole talk, for rules that ask whether a name recurs."""
+    whole talk, for rules that ask whether a name recurs. From sentence `cut` on, the turn holds
+    another voice (it hands the floor over and is answered): what is said there is not read."""
     turn = turns[index]
     before = turns[index - 1].speaker if index > 0 else None
     after = next((t.speaker for t in turns[index + 1 :] if t.speaker != turn.speaker), None)
     last = len(turn.sentences) - 1
-    for position, (text, start, end) in enumerate(turn.sentences):
+    for position, (text, start, end) in enumerate(turn.sentences[:cut]):
 
         def said(rule: str, text: str = text, start: float = start, end: float = end) -> Evidence:
             return Evidence(text, round(start, 3), round(end, 3), rule)
@@ -405,9 +488,11 @@ def _with_host(
     turns: list[_Turn],
     found: dict[str, list[tuple[str, Evidence]]],
     cast: Sequence[CastMember],
+    two_voiced: frozenset[str] = frozenset(),
 ) -> tuple[SpeakerName, ...]:
     """The cast's host names the voice that opens and closes the show (one of the first two turns
-    and one of the last two), when that voice has no name and no evidence for anyone else."""
+    and one of the last two), when that voice has no name, no evidence for anyone else, and does
+    not hold two voices (the host's name would go on the other voice's words too)."""
     hosts = [m for m in cast if m.role == "host"]
     if len(hosts) != 1 or len(turns) < 3 or any(same_person(n.name, hosts[0].name) for n in named):
         return named
@@ -416,7 +501,9 @@ def _with_host(
     if len(opens) != 1:
         return named
     speaker = opens.pop()
-    if any(n.speaker == speaker for n in named) or any(not same_person(nm, host.name) for nm, _ in found[speaker]):
+    if speaker in two_voiced or any(n.speaker == speaker for n in named):
+        return named
+    if any(not same_person(nm, host.name) for nm, _ in found[speaker]):
         return named
     first = next(t for t in turns if t.speaker == speaker).sentences[0]
     last = next(t for t in reversed(turns) if t.speaker == speaker).sentences[-1]
