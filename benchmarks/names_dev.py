@@ -15,8 +15,9 @@ Prints one row per genre, the tuning and held-back halves, overall, and the wron
 --merge: the same cases as a diarizer that merged two voices would give them. For every pair of
 speakers where one's turn directly follows the other's, a copy of the case labels both as one
 speaker "A+B", whose true name is none (a name on it would go on the other person's words too).
-Prints per genre how many merged speakers still get a name, how many of them the asks-and-answers
-rule catches (pipeline.names.two_voiced), and precision/recall on the other speakers of those copies.
+Prints per genre how many merged speakers still get a name, how many the two-voice rules catch
+(pipeline.names.two_voiced: asks and answers in one turn, or is spoken to by its own name), and
+precision/recall on the other speakers of those copies.
 """
 
 from __future__ import annotations
@@ -211,7 +212,7 @@ def merged_cases(case: Case) -> list[tuple[Case, str]]:
 class MergeTally:
     copies: int = 0
     named: int = 0  # merged speakers that still got a name
-    caught: int = 0  # merged speakers the asks-and-answers rule marks
+    caught: int = 0  # merged speakers that two_voiced marks
     others: Tally = field(default_factory=Tally)  # the copies' other speakers
 
 

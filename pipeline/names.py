@@ -68,7 +68,7 @@ THIS_IS = re.compile(rf"\b[Tt]his is\s+{NAME}(?=\s*(?:\(ph\))?\s*(?:[,.!?]|$|\s+
 SIGNOFF = re.compile(rf"(?:^|[.?!]\s+){NAME},\s+(?:[A-Z]{{2,5}}\s+)?News\b")
 HANDED = [
     re.compile(rf"\b(?:question|call|caller|comment|one)\s+(?:is\s+|comes\s+)?from\s+{NAME}"),
-    re.compile(rf"\bnext (?:one|question|caller|guest),?\s+{NAME}"),
+    re.compile(rf"\bnext (?:one|question|caller|guest),?\s+(?:is\s+)?{NAME}"),  # "our next caller is Bob"
     re.compile(rf"\b(?:joined by|bringing in|welcome|joining us is|joining me is)\s+(?:my\s+\w+\s+)?{NAME}"),
     # "I'm joined now by Republican strategist Kevin Madden, who...": the describing words are skipped
     re.compile(rf"\bjoined (?:now |today |here )?by\s+(?:[\w-]+\s+){{0,4}}?{NAME}(?=,|\s+who\b|\.)"),
@@ -85,12 +85,13 @@ _GIVEN = (  # what a host says after the name of the one whose turn it is
 )
 # A name alone, ending a turn: "Helen Mary."  "Ms. Waggoner."  "No. Watson."  "What are we going to see? Elizabeth?"
 BARE = re.compile(rf"^{NAME}[.?!]?$")
+# "Hi, Charles."  "Take it away, Jimi.": the floor to the next voice, or, opening a turn, a greeting back
+HELLO = re.compile(rf"^(?:[Hh]i|[Hh]ello|[Hh]ey|[Ww]elcome|[Tt]ake it away|[Gg]o ahead),?\s+{NAME}[.!]?$")
 # Said in the last sentence of a turn, these hand the floor to the next voice by name.
 FLOOR = [
     # "Colette in Dayton, you're on the air."  "Ms. Gazan, go ahead."  "Suzy, you had a supplementary."
     re.compile(rf"(?:^|[.?!:,]\s+){NAME}{_PLACE}?,?\s+(?:{_GIVEN})"),
-    # "Hi, Charles."  "Take it away, Jimi."
-    re.compile(rf"^(?:[Hh]i|[Hh]ello|[Hh]ey|[Ww]elcome|[Tt]ake it away|[Gg]o ahead),?\s+{NAME}[.!]?$"),
+    HELLO,
     # "We'll now go to the honourable member for Calgary Centre, Mr. McLean."  "We'll go on to Mr. Genuis."
     re.compile(rf"\b(?:go|come|turn)(?:\s+(?:now|on|back|over))*\s+to\s+(?:the [^,.?!]*?,\s*)?{_TITLED}[.?!]?$"),
     re.compile(rf"\bcontinue with\s+{_TITLED}[.?!]?$"),
@@ -135,11 +136,13 @@ _THANKS_BACK = re.compile(r"\b(?:thank|thanks|appreciate)\b.*\bfor (?:your|that|
 _THANKS_AHEAD = re.compile(r"\b(?:thank|thanks)\b.*\bfor (?:joining|being|coming)\b", re.IGNORECASE)
 
 # Asks and answers in one turn: a sentence hands the floor to a named person and the same turn goes on
-# with that person's reply, so the diarizer put two voices in one speaker. The reply must be long
-# enough to be an answer, not the asker's own "Thank you." or "Yes, go ahead, you're on the air."
-# (the dev set's hosts add at most 6 words after a hand-over; a merged answer there runs 9-200):
-MIN_REPLY_WORDS = 8
-MIN_REPLY_SECONDS = 2.5  # about 8 words of speech: a quick string of fillers is not an answer
+# with that person's reply, so the diarizer put two voices in one speaker. What follows the hand-over
+# must be long enough to be an answer, not the asker's own "Thank you." or "Yes, go ahead." (at most
+# 4 words). On the names dev set, replies that merged into the asker's turn run 5 to 93 words
+# ("Good to be with you." is 5); what real speakers add after their own hand-over (11 turns, 2-59
+# words) never opens as a reply, so the opener, not the length, is what keeps a host's turn whole.
+MIN_REPLY_WORDS = 5
+MIN_REPLY_SECONDS = 1.5  # 5 words at an unhurried 3 words a second: a burst of fillers is no answer
 OVER_TO = [re.compile(rf"\b[Oo]ver to you,?\s+{NAME}"), re.compile(rf"(?:^|[.?!]\s+){NAME},\s+over to you\b")]
 # how an answer opens: "Thanks, Neal."  "Well, I think..."  "Yes."  "Hi, I'm Bob."  "Sure."
 REPLY_OPENER = re.compile(
@@ -163,16 +166,17 @@ class _Turn:
 def name_speakers(utterances: Sequence[Utterance], cast: Sequence[CastMember] = ()) -> tuple[SpeakerName, ...]:
     """Names that the talk makes clear, one per speaker at most, never one name for two speakers.
     With a `cast`, heard names are read as the cast's spelling and weigh more than a stranger's.
-    A speaker that asks and answers in one turn (`two_voiced`) gets no name."""
+    A speaker whose turn holds two voices (`two_voiced`) gets no name."""
     turns = _turns(utterances)
     heard = " ".join(text for t in turns for text, _, _ in t.sentences)
-    cuts = _asks_and_answers(turns)
+    splits = _splits(turns)
     found: dict[str, list[tuple[str, Evidence]]] = defaultdict(list)  # speaker -> (name, evidence)
     for index in range(len(turns)):
-        for speaker, name, evidence in _evidence(turns, index, heard, cuts.get(index)):
+        cut = splits[index].cut if index in splits else None
+        for speaker, name, evidence in _evidence(turns, index, heard, cut):
             member = match(name, cast)
             found[speaker].append((member.name if member else name, evidence))
-    two = frozenset(turns[index].speaker for index in cuts)
+    two = frozenset(turns[index].speaker for index in splits)
     weigh, names = _weigher(cast), frozenset(m.name for m in cast)
     candidates = [
         c for s, items in found.items() if s not in two and (c := _decide(s, items, heard, weigh, names)) is not None
@@ -181,15 +185,16 @@ def name_speakers(utterances: Sequence[Utterance], cast: Sequence[CastMember] = 
 
 
 def two_voiced(utterances: Sequence[Utterance]) -> tuple[Unnamed, ...]:
-    """Speakers that hand the floor to someone by name and then, in the same turn, answer as that
-    person: the diarizer merged two voices, so no name from the talk fits them."""
+    """Speakers with a turn that holds two voices (the diarizer merged them), so no name from the
+    talk fits them: it hands the floor to someone by name and goes on with that person's answer,
+    or it says "I'm Neal Conan" and is then spoken to as Neal."""
     turns = _turns(utterances)
     out: dict[str, Unnamed] = {}
-    for index, cut in sorted(_asks_and_answers(turns).items()):
+    for index, split in sorted(_splits(turns).items()):
         turn = turns[index]
-        (asked, start, _), (answer, _, end) = turn.sentences[cut], turn.sentences[cut + 1]
-        said = Evidence(f"{asked} {answer}", round(start, 3), round(end, 3), "asks-and-answers")
-        before = out.get(turn.speaker, Unnamed(turn.speaker, f"asks and answers in one turn at {start:.1f} s"))
+        (one, start, _), (other, _, end) = (turn.sentences[i] for i in split.shown)
+        said = Evidence(f"{one} {other}", round(start, 3), round(end, 3), split.rule)
+        before = out.get(turn.speaker, Unnamed(turn.speaker, f"{split.why} at {start:.1f} s"))
         out[turn.speaker] = replace(before, evidence=(*before.evidence, said))
     return tuple(out[s] for s in sorted(out))
 
@@ -225,21 +230,49 @@ def _sentences(utt: Utterance) -> list[tuple[str, float, float]]:
     return out or [(utt.text, utt.start, utt.end)]
 
 
-def _asks_and_answers(turns: list[_Turn]) -> dict[int, int]:
-    """Turn index -> its first sentence that hands the floor to someone by name, for the turns
-    that go on with that person's reply."""
+@dataclass(frozen=True)
+class _Split:
+    """A turn that holds a second voice: from sentence `cut` on, its words may be the other voice's."""
+
+    cut: int
+    shown: tuple[int, int]  # the two sentences that show it
+    rule: str  # asks-and-answers, own-name
+    why: str
+
+
+def _splits(turns: list[_Turn]) -> dict[int, _Split]:
+    """Turn index -> how the turn holds two voices, for the turns that do."""
     found = {}
     for index, turn in enumerate(turns):
-        cut = next((i for i in range(len(turn.sentences) - 1) if _answered(turn, i)), None)
-        if cut is not None:
-            found[index] = cut
+        if (split := _asks_and_answers(turn) or _own_name_heard(turn)) is not None:
+            found[index] = split
     return found
+
+
+def _asks_and_answers(turn: _Turn) -> _Split | None:
+    """The turn's first hand-over by name that the same turn answers: the other voice starts after
+    it, and the hand-over itself points at that voice, so neither is read for names."""
+    cut = next((i for i in range(len(turn.sentences) - 1) if _answered(turn, i)), None)
+    return None if cut is None else _Split(cut, (cut, cut + 1), "asks-and-answers", "asks and answers in one turn")
+
+
+def _own_name_heard(turn: _Turn) -> _Split | None:
+    """ "I'm Neal Conan. ... Thanks for having me, Neal.": nobody speaks to themselves by the name
+    they gave, so the words after the introduction may already be another voice's."""
+    own: list[tuple[str, int]] = []  # (name introduced, sentence)
+    for position, (text, _, _) in enumerate(turn.sentences):
+        said_to = _vocatives(text)
+        intro = next((at for name, at in own if any(same_person(n, name) for n in said_to)), None)
+        if intro is not None:
+            return _Split(intro + 1, (intro, position), "own-name", "is spoken to by its own name in one turn")
+        own += [(name, position) for name in _matches(INTRODUCED, text)]
+    return None
 
 
 def _answered(turn: _Turn, position: int) -> bool:
     """Whether sentence `position` of the turn hands the floor over by name and what follows in the
     turn is long enough to be an answer and opens as one."""
-    handed = _handed_to(turn.sentences[position][0])
+    handed = _handed_to(turn.sentences[position][0], position == 0)
     rest = turn.sentences[position + 1 :]
     if not handed or not rest:
         return False
@@ -250,10 +283,12 @@ def _answered(turn: _Turn, position: int) -> bool:
     return _reads_as_reply(rest[0][0], handed, asker)
 
 
-def _handed_to(text: str) -> list[str]:
+def _handed_to(text: str, opens: bool) -> list[str]:
     """Names a sentence gives the floor to: the hand-over and floor phrases, "over to you, X", or a
-    question put to X by name ("Peter, what do you think?")."""
-    names = _handovers(text) + _matches([*FLOOR, *OVER_TO], text)
+    question put to X by name ("Peter, what do you think?"). "Hi, Peter." opening a turn (`opens`)
+    greets the voice before: "Hi, Peter. I'm Jim Drucker from..." is one caller."""
+    floor = [p for p in (*FLOOR, *OVER_TO) if not (opens and p is HELLO)]
+    names = _handovers(text) + _matches(floor, text)
     return names + _vocatives(text) if text.endswith("?") else names
 
 
