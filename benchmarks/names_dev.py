@@ -1,7 +1,7 @@
 """Speaker names on real, published transcripts: precision and recall of the naming rules per genre.
 
     python benchmarks/names_dev.py [--cases benchmarks/names_dev/cases.jsonl] [--split tune|held|all] [--misses]
-                                   [--merge]
+                                   [--merge] [--gecko TRANSCRIPT.json]
 
 Each case of the dev set (benchmarks/names_dev/, see its README) is a few consecutive turns of a real
 speaker-labelled transcript and, per speaker label, the name the turns themselves make clear (null
@@ -18,6 +18,9 @@ speaker "A+B", whose true name is none (a name on it would go on the other perso
 Prints per genre how many merged speakers still get a name, how many the two-voice rules catch
 (pipeline.names.two_voiced: asks and answers in one turn, or is spoken to by its own name), and
 precision/recall on the other speakers of those copies.
+
+--gecko: a real transcript in Gecko's JSON ("monologues" of a speaker id and timed terms), named as
+labelled and with every speaker merged into one; prints each speaker's name, how and the evidence.
 """
 
 from __future__ import annotations
@@ -245,14 +248,52 @@ def merge_table(tallies: dict[str, MergeTally]) -> str:
     return "\n".join(lines)
 
 
+def gecko_utterances(path: Path, merge: bool = False) -> tuple[Utterance, ...]:
+    """A Gecko transcript's monologues as utterances (punctuation joined to the word before it);
+    with `merge`, every monologue is one speaker's, "ALL"."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for monologue in data["monologues"]:
+        speaker = "ALL" if merge else str(monologue["speaker"]["id"])
+        words: list[Word] = []
+        for term in monologue["terms"]:
+            if term["type"] == "WORD":
+                words.append(Word(term["start"], term["end"], " " + term["text"], 0.9, speaker))
+            elif words:
+                words[-1] = replace(words[-1], text=words[-1].text + term["text"])
+        if words:
+            text = "".join(w.text for w in words).strip()
+            out.append(Utterance(words[0].start, words[-1].end, text, tuple(words), speaker))
+    return tuple(out)
+
+
+def gecko_report(path: Path) -> str:
+    lines = []
+    for merge in (False, True):
+        utts = gecko_utterances(path, merge)
+        speakers = sorted({u.speaker for u in utts if u.speaker})
+        named = {n.speaker: n for n in name_speakers(utts)}
+        held = {u.speaker: u.why for u in two_voiced(utts)}
+        lines.append(f"{'merged into one' if merge else 'as labelled'}: {len(speakers)} speaker(s)")
+        for speaker in speakers:
+            n = named.get(speaker)
+            said = f"{n.name} ({n.how}: {n.evidence[0].text!r} at {n.evidence[0].start:.1f} s)" if n else "no name"
+            lines.append(f"  {speaker}: {said}" + (f"; two voices: {held[speaker]}" if speaker in held else ""))
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=Path, default=CASES)
     parser.add_argument("--split", choices=(*SPLITS, "all"), default="all")
     parser.add_argument("--misses", action="store_true", help="also list the true names left unnamed")
     parser.add_argument("--merge", action="store_true", help="score copies with two speakers merged into one")
+    parser.add_argument("--gecko", type=Path, help="name a Gecko JSON transcript, as labelled and merged")
     args = parser.parse_args()
     cases = [c for c in load_cases(args.cases) if args.split in ("all", c.split)]
+    if args.gecko:
+        print(gecko_report(args.gecko))
+        return
     if args.merge:
         print(f"{len(cases)} cases, every pair of speakers that take turns merged into one\n")
         print(merge_table(score_merged(cases)))
