@@ -192,9 +192,10 @@ def two_voiced(utterances: Sequence[Utterance]) -> tuple[Unnamed, ...]:
     out: dict[str, Unnamed] = {}
     for index, split in sorted(_splits(turns).items()):
         turn = turns[index]
-        (one, start, _), (other, _, end) = (turn.sentences[i] for i in split.shown)
+        (one, start, _), (other, heard, end) = (turn.sentences[i] for i in split.shown)
         said = Evidence(f"{one} {other}", round(start, 3), round(end, 3), split.rule)
-        before = out.get(turn.speaker, Unnamed(turn.speaker, f"{split.why} at {start:.1f} s"))
+        # the time is where the other voice is heard: the answer, or the own name said back
+        before = out.get(turn.speaker, Unnamed(turn.speaker, f"{split.why} at {heard:.1f} s"))
         out[turn.speaker] = replace(before, evidence=(*before.evidence, said))
     return tuple(out[s] for s in sorted(out))
 
@@ -306,8 +307,8 @@ def _reads_as_reply(first: str, handed: list[str], asker: list[str]) -> bool:
 
 def _evidence(turns: list[_Turn], index: int, heard: str, cut: int | None = None):
     """(speaker named, name, evidence) for every rule that fires in turns[index]; `heard` is the
-    whole talk, for rules that ask whether a name recurs. From sentence `cut` on, the turn holds
-    another voice (it hands the floor over and is answered): what is said there is not read."""
+    whole talk, for rules that ask whether a name recurs. From sentence `cut` on, the turn may hold
+    another voice (`_splits`): what is said there is not read."""
     turn = turns[index]
     before = turns[index - 1].speaker if index > 0 else None
     after = next((t.speaker for t in turns[index + 1 :] if t.speaker != turn.speaker), None)
@@ -523,7 +524,7 @@ def _with_host(
     turns: list[_Turn],
     found: dict[str, list[tuple[str, Evidence]]],
     cast: Sequence[CastMember],
-    two_voiced: frozenset[str] = frozenset(),
+    held: frozenset[str] = frozenset(),
 ) -> tuple[SpeakerName, ...]:
     """The cast's host names the voice that opens and closes the show (one of the first two turns
     and one of the last two), when that voice has no name, no evidence for anyone else, and does
@@ -536,7 +537,7 @@ def _with_host(
     if len(opens) != 1:
         return named
     speaker = opens.pop()
-    if speaker in two_voiced or any(n.speaker == speaker for n in named):
+    if speaker in held or any(n.speaker == speaker for n in named):
         return named
     if any(not same_person(nm, host.name) for nm, _ in found[speaker]):
         return named
