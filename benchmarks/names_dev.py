@@ -1,6 +1,7 @@
 """Speaker names on real, published transcripts: precision and recall of the naming rules per genre.
 
     python benchmarks/names_dev.py [--cases benchmarks/names_dev/cases.jsonl] [--split tune|held|all] [--misses]
+                                   [--merge] [--gecko TRANSCRIPT.json]
 
 Each case of the dev set (benchmarks/names_dev/, see its README) is a few consecutive turns of a real
 speaker-labelled transcript and, per speaker label, the name the turns themselves make clear (null
@@ -10,6 +11,16 @@ audio), pipeline.names.name_speakers names them, and every speaker counts once:
   recall    = speakers named right / speakers with a true name
 A name on a speaker whose truth is null is a wrong name, as is a name of the wrong person.
 Prints one row per genre, the tuning and held-back halves, overall, and the wrong names.
+
+--merge: the same cases as a diarizer that merged two voices would give them. For every pair of
+speakers where one's turn directly follows the other's, a copy of the case labels both as one
+speaker "A+B", whose true name is none (a name on it would go on the other person's words too).
+Prints per genre how many merged speakers still get a name, how many the two-voice rules catch
+(pipeline.names.two_voiced: asks and answers in one turn, or is spoken to by its own name), and
+precision/recall on the other speakers of those copies.
+
+--gecko: a real transcript in Gecko's JSON ("monologues" of a speaker id and timed terms), named as
+labelled and with every speaker merged into one; prints each speaker's name, how and the evidence.
 """
 
 from __future__ import annotations
@@ -19,13 +30,13 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.names import name_speakers  # noqa: E402
+from pipeline.names import name_speakers, two_voiced  # noqa: E402
 from pipeline.types import SpeakerName, Utterance, Word  # noqa: E402
 
 CASES = ROOT / "benchmarks" / "names_dev" / "cases.jsonl"
@@ -187,13 +198,106 @@ def table(tallies: dict[str, Tally]) -> str:
     return "\n".join(lines)
 
 
+def merged_cases(case: Case) -> list[tuple[Case, str]]:
+    """Copies of `case` with two speakers that take turns made one, and that speaker's label."""
+    labels = [label for label, _ in case.turns]
+    pairs = sorted({(min(a, b), max(a, b)) for a, b in zip(labels, labels[1:], strict=False) if a != b})
+    out = []
+    for a, b in pairs:
+        both = f"{a}+{b}"
+        turns = tuple((both if label in (a, b) else label, text) for label, text in case.turns)
+        truth = {label: forms for label, forms in case.truth.items() if label not in (a, b)}
+        out.append((replace(case, turns=turns, truth={**truth, both: ()}), both))
+    return out
+
+
+@dataclass
+class MergeTally:
+    copies: int = 0
+    named: int = 0  # merged speakers that still got a name
+    caught: int = 0  # merged speakers that two_voiced marks
+    others: Tally = field(default_factory=Tally)  # the copies' other speakers
+
+
+def score_merged(cases: Sequence[Case], namer: Namer = name_speakers) -> dict[str, MergeTally]:
+    """Per genre and overall: merged speakers named and caught, and the other speakers' scores."""
+    tallies: dict[str, MergeTally] = {key: MergeTally() for key in (*GENRES, "all")}
+    for case in cases:
+        for copy, both in merged_cases(case):
+            found = {n.speaker for n in namer(utterances(copy.turns))}
+            caught = any(u.speaker == both for u in two_voiced(utterances(copy.turns)))
+            others = score_case(replace(copy, truth={k: v for k, v in copy.truth.items() if k != both}), namer)
+            others.named -= both in found  # counted above as a name on a label the truth does not list
+            others.wrong = [w for w in others.wrong if w[1] != both]
+            for key in (case.genre, "all"):
+                t = tallies.setdefault(key, MergeTally())
+                t.copies, t.named, t.caught = t.copies + 1, t.named + (both in found), t.caught + caught
+                t.others.add(others)
+    return tallies
+
+
+def merge_table(tallies: dict[str, MergeTally]) -> str:
+    head = f"{'':12s} {'copies':>6s} {'named':>6s} {'rate':>6s} {'caught':>6s}   others: {'P':>6s} {'R':>6s}"
+    lines = [head]
+    for key, t in tallies.items():
+        rate = t.named / t.copies if t.copies else 0.0
+        lines.append(
+            f"{key:12s} {t.copies:6d} {t.named:6d} {rate:6.3f} {t.caught:6d}           "
+            f"{t.others.precision:6.3f} {t.others.recall:6.3f}"
+        )
+    return "\n".join(lines)
+
+
+def gecko_utterances(path: Path, merge: bool = False) -> tuple[Utterance, ...]:
+    """A Gecko transcript's monologues as utterances (punctuation joined to the word before it);
+    with `merge`, every monologue is one speaker's, "ALL"."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for monologue in data["monologues"]:
+        speaker = "ALL" if merge else str(monologue["speaker"]["id"])
+        words: list[Word] = []
+        for term in monologue["terms"]:
+            if term["type"] == "WORD":
+                words.append(Word(term["start"], term["end"], " " + term["text"], 0.9, speaker))
+            elif words:
+                words[-1] = replace(words[-1], text=words[-1].text + term["text"])
+        if words:
+            text = "".join(w.text for w in words).strip()
+            out.append(Utterance(words[0].start, words[-1].end, text, tuple(words), speaker))
+    return tuple(out)
+
+
+def gecko_report(path: Path) -> str:
+    lines = []
+    for merge in (False, True):
+        utts = gecko_utterances(path, merge)
+        speakers = sorted({u.speaker for u in utts if u.speaker})
+        named = {n.speaker: n for n in name_speakers(utts)}
+        held = {u.speaker: u.why for u in two_voiced(utts)}
+        lines.append(f"{'merged into one' if merge else 'as labelled'}: {len(speakers)} speaker(s)")
+        for speaker in speakers:
+            n = named.get(speaker)
+            said = f"{n.name} ({n.how}: {n.evidence[0].text!r} at {n.evidence[0].start:.1f} s)" if n else "no name"
+            lines.append(f"  {speaker}: {said}" + (f"; two voices: {held[speaker]}" if speaker in held else ""))
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=Path, default=CASES)
     parser.add_argument("--split", choices=(*SPLITS, "all"), default="all")
     parser.add_argument("--misses", action="store_true", help="also list the true names left unnamed")
+    parser.add_argument("--merge", action="store_true", help="score copies with two speakers merged into one")
+    parser.add_argument("--gecko", type=Path, help="name a Gecko JSON transcript, as labelled and merged")
     args = parser.parse_args()
     cases = [c for c in load_cases(args.cases) if args.split in ("all", c.split)]
+    if args.gecko:
+        print(gecko_report(args.gecko))
+        return
+    if args.merge:
+        print(f"{len(cases)} cases, every pair of speakers that take turns merged into one\n")
+        print(merge_table(score_merged(cases)))
+        return
     tallies = score(cases)
     print(f"{len(cases)} cases from {len({c.source for c in cases})} sources\n")
     print(table(tallies))

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,8 @@ from .config import Options, as_dict
 from .diarize import Diarizer, make_diarizer
 from .errors import ConfigError, loading
 from .multichannel import merge, transcribe_channels
-from .names import combine, given_names, name_speakers
-from .types import AsrResult, Audio, Diarization, SpeakerHints, SpeakerName, Transcript, Utterance
+from .names import combine, given_names, name_speakers, two_voiced
+from .types import AsrResult, Audio, Diarization, SpeakerHints, SpeakerName, Transcript, Unnamed, Utterance
 from .version import tool_version
 from .voices import Vector, VoiceBank, load_voices, match_voices, save_voices
 
@@ -126,6 +126,10 @@ class Engine:
         channels: dict[str, Any],
         cast: tuple[CastMember, ...] = (),
     ) -> Transcript:
+        names, unnamed = self._names(utterances, diarization, cast)
+        provenance = {**self.provenance(), "channels": channels}
+        if unnamed:  # why a speaker has no name though the talk or a known voice might give one
+            provenance["unnamed"] = [asdict(u) for u in unnamed]
         return Transcript(
             source=audio.source,
             duration=audio.duration,
@@ -134,28 +138,32 @@ class Engine:
             utterances=utterances,
             segments=asr.segments,
             diarization=diarization,
-            provenance={**self.provenance(), "channels": channels},
-            names=self._names(utterances, diarization, cast),
+            provenance=provenance,
+            names=names,
         )
 
     def _names(
         self, utterances: tuple[Utterance, ...], diarization: Diarization | None, cast: tuple[CastMember, ...] = ()
-    ) -> tuple[SpeakerName, ...]:
-        """Given by hand, then known voices, then the talk; remembered for --save-voices."""
+    ) -> tuple[tuple[SpeakerName, ...], tuple[Unnamed, ...]]:
+        """Given by hand, then known voices, then the talk; remembered for --save-voices. A speaker
+        that holds two voices gets no name but a given one, and is listed with the reason."""
         opts = self.options.names
         if diarization is None or opts.mode == "off":
-            return ()
+            return (), ()
         by_voice = match_voices(self.voices, diarization.voices) if self.voices else ()
         by_talk = name_speakers(utterances, cast)
-        if diarization.mixed:  # a name found for two voices would go to both people's words: none
-            logger.info("not named, two voices in one speaker: %s", ", ".join(sorted(diarization.mixed)))
-            by_voice, by_talk = _unmixed(by_voice, diarization.mixed), _unmixed(by_talk, diarization.mixed)
+        unnamed = _two_voices(diarization.mixed, two_voiced(utterances))
+        if unnamed:  # a name found for two voices would go to both people's words: none
+            held = frozenset(u.speaker for u in unnamed)
+            why = "; ".join(f"{u.speaker} ({u.why})" for u in unnamed)
+            logger.info("not named, two voices in one speaker: %s", why)
+            by_voice, by_talk = _unmixed(by_voice, held), _unmixed(by_talk, held)
         names = combine(given_names(opts.given), by_voice, by_talk, speakers=diarization.speakers)
         voices = dict(diarization.voices)
         for n in names:
             if n.speaker in voices:
                 self.learned.setdefault(n.name, []).append(voices[n.speaker])
-        return names
+        return names, unnamed
 
     def _load_voices(self) -> VoiceBank | None:
         path = self.options.names.voices
@@ -306,6 +314,13 @@ def release_import_lock() -> None:
 
 def _unmixed(names: Sequence[SpeakerName], mixed: frozenset[str]) -> tuple[SpeakerName, ...]:
     return tuple(n for n in names if n.speaker not in mixed)
+
+
+def _two_voices(mixed: frozenset[str], by_talk: Sequence[Unnamed]) -> tuple[Unnamed, ...]:
+    """The speakers that sound like two voices (diarize/mixed.py) or talk like two (names.two_voiced)."""
+    heard = {u.speaker: u for u in by_talk}
+    sounded = {s: Unnamed(s, "its speech forms two groups of voices") for s in mixed if s not in heard}
+    return tuple(sorted((*heard.values(), *sounded.values()), key=lambda u: u.speaker))
 
 
 def _word_count(asr: AsrResult) -> int:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .cast import CastMember, key, match, near, one_off
-from .types import SENTENCE_END, Evidence, SpeakerName, Utterance
+from .types import SENTENCE_END, Evidence, SpeakerName, Unnamed, Utterance
 
 # per rule: a hand-over names the next voice on its own; a name said mid-turn (to the person being
 # answered, usually) only adds to other evidence
@@ -68,7 +68,7 @@ THIS_IS = re.compile(rf"\b[Tt]his is\s+{NAME}(?=\s*(?:\(ph\))?\s*(?:[,.!?]|$|\s+
 SIGNOFF = re.compile(rf"(?:^|[.?!]\s+){NAME},\s+(?:[A-Z]{{2,5}}\s+)?News\b")
 HANDED = [
     re.compile(rf"\b(?:question|call|caller|comment|one)\s+(?:is\s+|comes\s+)?from\s+{NAME}"),
-    re.compile(rf"\bnext (?:one|question|caller|guest),?\s+{NAME}"),
+    re.compile(rf"\bnext (?:one|question|caller|guest),?\s+(?:is\s+)?{NAME}"),  # "our next caller is Bob"
     re.compile(rf"\b(?:joined by|bringing in|welcome|joining us is|joining me is)\s+(?:my\s+\w+\s+)?{NAME}"),
     # "I'm joined now by Republican strategist Kevin Madden, who...": the describing words are skipped
     re.compile(rf"\bjoined (?:now |today |here )?by\s+(?:[\w-]+\s+){{0,4}}?{NAME}(?=,|\s+who\b|\.)"),
@@ -85,12 +85,13 @@ _GIVEN = (  # what a host says after the name of the one whose turn it is
 )
 # A name alone, ending a turn: "Helen Mary."  "Ms. Waggoner."  "No. Watson."  "What are we going to see? Elizabeth?"
 BARE = re.compile(rf"^{NAME}[.?!]?$")
+# "Hi, Charles."  "Take it away, Jimi.": the floor to the next voice, or, opening a turn, a greeting back
+HELLO = re.compile(rf"^(?:[Hh]i|[Hh]ello|[Hh]ey|[Ww]elcome|[Tt]ake it away|[Gg]o ahead),?\s+{NAME}[.!]?$")
 # Said in the last sentence of a turn, these hand the floor to the next voice by name.
 FLOOR = [
     # "Colette in Dayton, you're on the air."  "Ms. Gazan, go ahead."  "Suzy, you had a supplementary."
     re.compile(rf"(?:^|[.?!:,]\s+){NAME}{_PLACE}?,?\s+(?:{_GIVEN})"),
-    # "Hi, Charles."  "Take it away, Jimi."
-    re.compile(rf"^(?:[Hh]i|[Hh]ello|[Hh]ey|[Ww]elcome|[Tt]ake it away|[Gg]o ahead),?\s+{NAME}[.!]?$"),
+    HELLO,
     # "We'll now go to the honourable member for Calgary Centre, Mr. McLean."  "We'll go on to Mr. Genuis."
     re.compile(rf"\b(?:go|come|turn)(?:\s+(?:now|on|back|over))*\s+to\s+(?:the [^,.?!]*?,\s*)?{_TITLED}[.?!]?$"),
     re.compile(rf"\bcontinue with\s+{_TITLED}[.?!]?$"),
@@ -134,6 +135,27 @@ _PLACE_BEFORE = re.compile(r"\b(?:from|in|of|at|to)\s+(?:[A-Z][\w.'-]*\s+){0,2}[
 _THANKS_BACK = re.compile(r"\b(?:thank|thanks|appreciate)\b.*\bfor (?:your|that|the|this)\b", re.IGNORECASE)
 _THANKS_AHEAD = re.compile(r"\b(?:thank|thanks)\b.*\bfor (?:joining|being|coming)\b", re.IGNORECASE)
 
+# Asks and answers in one turn: a sentence hands the floor to a named person and the same turn goes on
+# with that person's reply, so the diarizer put two voices in one speaker. What follows the hand-over
+# must be long enough to be an answer, not the asker's own "Thank you." or "Yes, go ahead." (at most
+# 4 words). On the names dev set, replies that merged into the asker's turn run 5 to 93 words
+# ("Good to be with you." is 5); what real speakers add after their own hand-over (11 turns, 2-59
+# words) never opens as a reply, so the opener, not the length, is what keeps a host's turn whole.
+MIN_REPLY_WORDS = 5
+MIN_REPLY_SECONDS = 1.5  # 5 words at an unhurried 3 words a second: a burst of fillers is no answer
+OVER_TO = [re.compile(rf"\b[Oo]ver to you,?\s+{NAME}"), re.compile(rf"(?:^|[.?!]\s+){NAME},\s+over to you\b")]
+# how an answer opens: "Thanks, Neal."  "Well, I think..."  "Yes."  "Hi, I'm Bob."  "Sure."
+REPLY_OPENER = re.compile(
+    r"^(?:thanks|thank you|well|yes|yeah|yep|sure|hi|hello|hey|good (?:morning|afternoon|evening)"
+    r"|glad to|(?:nice|good|great) to (?:be|see|have|talk))\b",
+    re.IGNORECASE,
+)
+# what a host says on after handing over, though it opens like a reply: "Thank you all for coming."
+_HOST_THANKS = re.compile(
+    r"^(?:thanks|thank you)\b[^.?!]*?\bfor (?:calling|joining|being|coming|the call|your call|holding|waiting)\b",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class _Turn:
@@ -143,17 +165,39 @@ class _Turn:
 
 def name_speakers(utterances: Sequence[Utterance], cast: Sequence[CastMember] = ()) -> tuple[SpeakerName, ...]:
     """Names that the talk makes clear, one per speaker at most, never one name for two speakers.
-    With a `cast`, heard names are read as the cast's spelling and weigh more than a stranger's."""
+    With a `cast`, heard names are read as the cast's spelling and weigh more than a stranger's.
+    A speaker whose turn holds two voices (`two_voiced`) gets no name."""
     turns = _turns(utterances)
     heard = " ".join(text for t in turns for text, _, _ in t.sentences)
+    splits = _splits(turns)
     found: dict[str, list[tuple[str, Evidence]]] = defaultdict(list)  # speaker -> (name, evidence)
     for index in range(len(turns)):
-        for speaker, name, evidence in _evidence(turns, index, heard):
+        cut = splits[index].cut if index in splits else None
+        for speaker, name, evidence in _evidence(turns, index, heard, cut):
             member = match(name, cast)
             found[speaker].append((member.name if member else name, evidence))
+    two = frozenset(turns[index].speaker for index in splits)
     weigh, names = _weigher(cast), frozenset(m.name for m in cast)
-    candidates = [c for s, items in found.items() if (c := _decide(s, items, heard, weigh, names)) is not None]
-    return _with_host(_one_each(candidates), turns, found, cast)
+    candidates = [
+        c for s, items in found.items() if s not in two and (c := _decide(s, items, heard, weigh, names)) is not None
+    ]
+    return _with_host(_one_each(candidates), turns, found, cast, two)
+
+
+def two_voiced(utterances: Sequence[Utterance]) -> tuple[Unnamed, ...]:
+    """Speakers with a turn that holds two voices (the diarizer merged them), so no name from the
+    talk fits them: it hands the floor to someone by name and goes on with that person's answer,
+    or it says "I'm Neal Conan" and is then spoken to as Neal."""
+    turns = _turns(utterances)
+    out: dict[str, Unnamed] = {}
+    for index, split in sorted(_splits(turns).items()):
+        turn = turns[index]
+        (one, start, _), (other, heard, end) = (turn.sentences[i] for i in split.shown)
+        said = Evidence(f"{one} {other}", round(start, 3), round(end, 3), split.rule)
+        # the time is where the other voice is heard: the answer, or the own name said back
+        before = out.get(turn.speaker, Unnamed(turn.speaker, f"{split.why} at {heard:.1f} s"))
+        out[turn.speaker] = replace(before, evidence=(*before.evidence, said))
+    return tuple(out[s] for s in sorted(out))
 
 
 def _weigher(cast: Sequence[CastMember]) -> Callable[[str, Evidence], float]:
@@ -187,14 +231,89 @@ def _sentences(utt: Utterance) -> list[tuple[str, float, float]]:
     return out or [(utt.text, utt.start, utt.end)]
 
 
-def _evidence(turns: list[_Turn], index: int, heard: str):
+@dataclass(frozen=True)
+class _Split:
+    """A turn that holds a second voice: from sentence `cut` on, its words may be the other voice's."""
+
+    cut: int
+    shown: tuple[int, int]  # the two sentences that show it
+    rule: str  # asks-and-answers, own-name
+    why: str
+
+
+def _splits(turns: list[_Turn]) -> dict[int, _Split]:
+    """Turn index -> how the turn holds two voices, for the turns that do."""
+    found = {}
+    for index, turn in enumerate(turns):
+        if (split := _asks_and_answers(turn) or _own_name_heard(turn)) is not None:
+            found[index] = split
+    return found
+
+
+def _asks_and_answers(turn: _Turn) -> _Split | None:
+    """The turn's first hand-over by name that the same turn answers: the other voice starts after
+    it, and the hand-over itself points at that voice, so neither is read for names."""
+    cut = next((i for i in range(len(turn.sentences) - 1) if _answered(turn, i)), None)
+    return None if cut is None else _Split(cut, (cut, cut + 1), "asks-and-answers", "asks and answers in one turn")
+
+
+def _own_name_heard(turn: _Turn) -> _Split | None:
+    """ "I'm Neal Conan. ... Thanks for having me, Neal.": nobody speaks to themselves by the name
+    they gave, so the words after the introduction may already be another voice's."""
+    own: list[tuple[str, int]] = []  # (name introduced, sentence)
+    for position, (text, _, _) in enumerate(turn.sentences):
+        said_to = _vocatives(text)
+        intro = next((at for name, at in own if any(same_person(n, name) for n in said_to)), None)
+        if intro is not None:
+            return _Split(intro + 1, (intro, position), "own-name", "is spoken to by its own name in one turn")
+        own += [(name, position) for name in _matches(INTRODUCED, text)]
+    return None
+
+
+def _answered(turn: _Turn, position: int) -> bool:
+    """Whether sentence `position` of the turn hands the floor over by name and what follows in the
+    turn is long enough to be an answer and opens as one."""
+    handed = _handed_to(turn.sentences[position][0], position == 0)
+    rest = turn.sentences[position + 1 :]
+    if not handed or not rest:
+        return False
+    words = sum(len(text.split()) for text, _, _ in rest)
+    if words < MIN_REPLY_WORDS or rest[-1][2] - rest[0][1] < MIN_REPLY_SECONDS:
+        return False
+    asker = [name for text, _, _ in turn.sentences[:position] for name in _matches(INTRODUCED, text)]
+    return _reads_as_reply(rest[0][0], handed, asker)
+
+
+def _handed_to(text: str, opens: bool) -> list[str]:
+    """Names a sentence gives the floor to: the hand-over and floor phrases, "over to you, X", or a
+    question put to X by name ("Peter, what do you think?"). "Hi, Peter." opening a turn (`opens`)
+    greets the voice before: "Hi, Peter. I'm Jim Drucker from..." is one caller."""
+    floor = [p for p in (*FLOOR, *OVER_TO) if not (opens and p is HELLO)]
+    names = _handovers(text) + _matches(floor, text)
+    return names + _vocatives(text) if text.endswith("?") else names
+
+
+def _reads_as_reply(first: str, handed: list[str], asker: list[str]) -> bool:
+    """Whether the sentence after a hand-over opens as the other person's answer: it introduces
+    itself, names the asker back, or opens with a reply word and is no bare question. Still
+    addressing the person handed to, or "thanks for calling", is the asker going on."""
+    said_to = _vocatives(first)
+    if _HOST_THANKS.match(first) or any(same_person(n, h) for n in said_to for h in handed):
+        return False
+    if _matches(INTRODUCED, first) or any(same_person(n, a) for n in said_to for a in asker):
+        return True
+    return bool(REPLY_OPENER.match(first)) and (not first.endswith("?") or GREETED.match(first) is not None)
+
+
+def _evidence(turns: list[_Turn], index: int, heard: str, cut: int | None = None):
     """(speaker named, name, evidence) for every rule that fires in turns[index]; `heard` is the
-    whole talk, for rules that ask whether a name recurs."""
+    whole talk, for rules that ask whether a name recurs. From sentence `cut` on, the turn may hold
+    another voice (`_splits`): what is said there is not read."""
     turn = turns[index]
     before = turns[index - 1].speaker if index > 0 else None
     after = next((t.speaker for t in turns[index + 1 :] if t.speaker != turn.speaker), None)
     last = len(turn.sentences) - 1
-    for position, (text, start, end) in enumerate(turn.sentences):
+    for position, (text, start, end) in enumerate(turn.sentences[:cut]):
 
         def said(rule: str, text: str = text, start: float = start, end: float = end) -> Evidence:
             return Evidence(text, round(start, 3), round(end, 3), rule)
@@ -405,9 +524,11 @@ def _with_host(
     turns: list[_Turn],
     found: dict[str, list[tuple[str, Evidence]]],
     cast: Sequence[CastMember],
+    held: frozenset[str] = frozenset(),
 ) -> tuple[SpeakerName, ...]:
     """The cast's host names the voice that opens and closes the show (one of the first two turns
-    and one of the last two), when that voice has no name and no evidence for anyone else."""
+    and one of the last two), when that voice has no name, no evidence for anyone else, and does
+    not hold two voices (the host's name would go on the other voice's words too)."""
     hosts = [m for m in cast if m.role == "host"]
     if len(hosts) != 1 or len(turns) < 3 or any(same_person(n.name, hosts[0].name) for n in named):
         return named
@@ -416,7 +537,9 @@ def _with_host(
     if len(opens) != 1:
         return named
     speaker = opens.pop()
-    if any(n.speaker == speaker for n in named) or any(not same_person(nm, host.name) for nm, _ in found[speaker]):
+    if speaker in held or any(n.speaker == speaker for n in named):
+        return named
+    if any(not same_person(nm, host.name) for nm, _ in found[speaker]):
         return named
     first = next(t for t in turns if t.speaker == speaker).sentences[0]
     last = next(t for t in reversed(turns) if t.speaker == speaker).sentences[-1]

@@ -108,6 +108,16 @@ class SpeakerName:
 
 
 @dataclass(frozen=True)
+class Unnamed:
+    """A speaker left without a name because it seems to hold two voices, and why ("asks and
+    answers in one turn at 12.3 s"), with the words that showed it."""
+
+    speaker: str
+    why: str
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
 class AsrResult:
     segments: tuple[Segment, ...]
     language: str
