@@ -143,6 +143,8 @@ def voice_pieces(voice: Voice) -> list[np.ndarray]:
         path, reference = AMI / f"{clip}.flac", read_rttm(AMI / "reference.rttm", uri=clip)
     elif source == "bnews":
         path, reference = BNEWS / "3055877.flac", read_rttm(BNEWS / "3055877.rttm")
+    elif source == "sales":
+        path, reference = SALES / "demo.mp3", read_rttm(SALES / "demo.rttm")
     else:
         path, reference = _single(source)
     audio = load_audio(path).samples

@@ -49,6 +49,7 @@ class DiarizationOptions:
     threads: int = 1  # torch and ONNX Runtime intra-op threads for diarization
     overlap: bool = True  # run diarization on its own thread while speech recognition runs
     resegment: bool = True  # re-assign 0.5-s blocks by the voice of the 1.5 s around them (bundled pipeline)
+    split_mixed: bool = True  # a speaker whose speech forms two distinct voices becomes two (bundled pipeline)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ import pytest
 from benchmarks.devset import conversations
 from pipeline.audio import load_audio
 from pipeline.config import DiarizationOptions, NamesOptions, Options
-from pipeline.diarize.mixed import split_distance
+from pipeline.diarize.mixed import split_distance, split_mixed
+from pipeline.diarize.resegment import BLOCK_FRAMES, BlockStats, Embedder
 from pipeline.engine import Engine
 from pipeline.types import AsrResult, Audio, Diarization, Segment, SpeakerTurn, Word
 
@@ -66,9 +67,10 @@ def test_one_tight_group_is_not_split_and_two_far_groups_are() -> None:
 
 @pytest.fixture(scope="module")
 def diarizer():
+    """The bundled diarizer without the split, to see what the marking alone does."""
     from pipeline.diarize.pyannote_backend import PyannoteDiarizer
 
-    return PyannoteDiarizer(DiarizationOptions())
+    return PyannoteDiarizer(DiarizationOptions(split_mixed=False))
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +88,51 @@ def test_real_voices_merged_into_one_speaker_are_marked_mixed(diarizer, talks) -
 def test_real_voices_kept_apart_are_not_marked(diarizer, talks, name) -> None:
     found = diarizer.diarize(load_audio(talks[name]))
     assert len(found.speakers) == 2 and not found.mixed, (found.speakers, found.mixed)
+
+
+def _stats_of(voices: list[np.ndarray]) -> tuple[BlockStats, Embedder]:
+    """Block sums whose every 0.5-s block carries one voice vector, and an embedder that reads it back."""
+    means = np.stack(voices)
+    count = np.full(len(voices), float(BLOCK_FRAMES))
+    stats = BlockStats(count, (means * BLOCK_FRAMES).astype(np.float32), (means**2 * BLOCK_FRAMES).astype(np.float32))
+
+    def embed(mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+        return mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+
+    return stats, embed
+
+
+def _one_speaker(seconds: float) -> Diarization:
+    turns = (SpeakerTurn(0.0, seconds, "SPEAKER_00"),)
+    return Diarization(turns, turns, voices=(("SPEAKER_00", (1.0, 0.0)),))
+
+
+def test_a_speaker_holding_two_voices_is_split_where_the_second_voice_speaks() -> None:
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal(16), rng.standard_normal(16)
+    # 60 s: voice a, then b for 20 s, then a again; 0.5-s blocks
+    blocks = [(b if 40 <= i < 80 else a) + 0.05 * rng.standard_normal(16) for i in range(120)]
+    stats, embed = _stats_of(blocks)
+    split = split_mixed(_one_speaker(60.0), stats, embed)
+    assert len(split.speakers) == 2
+    second = [t for t in split.exclusive if t.speaker != "SPEAKER_00"]
+    assert sum(t.end - t.start for t in second) == pytest.approx(20.0, abs=2.0)
+    assert all(18.0 <= t.start and t.end <= 42.0 for t in second)
+    assert split.voices == ()  # the centroid was the two voices' mixture
+    assert split_mixed(_one_speaker(60.0), stats, embed, room=0).speakers == ("SPEAKER_00",)
+
+
+def test_one_voice_is_left_whole() -> None:
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal(16)
+    stats, embed = _stats_of([a + 0.05 * rng.standard_normal(16) for _ in range(120)])
+    found = _one_speaker(60.0)
+    assert split_mixed(found, stats, embed) is found
+
+
+@pytest.mark.parametrize(("name", "people"), [("conv/three-women", 3), ("conv/mixed", 2), ("conv/one-woman-two-sessions", 2)])
+def test_by_default_merged_real_voices_are_split_and_others_kept(talks, name, people) -> None:
+    from pipeline.diarize.pyannote_backend import PyannoteDiarizer
+
+    found = PyannoteDiarizer(DiarizationOptions()).diarize(load_audio(talks[name]))
+    assert len(found.speakers) == people and not found.mixed, (found.speakers, found.mixed)

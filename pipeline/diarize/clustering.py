@@ -14,13 +14,11 @@ cluster's. Everything else is pyannote's clustering.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .compat import import_pyannote_audio
-from .spectral import estimated_count
 
 CLEAN_SNR_DB = 32.0  # at or above: the clean threshold
 NOISY_SNR_DB = 20.0  # at or below: NOISY_THRESHOLD (10 dB pink noise measures about 18-20 here)
@@ -38,21 +36,6 @@ CLUSTERINGS = ("adaptive", "ahc")
 SHORT_SECONDS = 0.5
 SHORT_MARGIN = 0.1
 SHORT_CUT = 0.6
-MAX_COUNT = 10  # the eigengap is read over counts 1..MAX_COUNT
-COUNT_METHODS = ("threshold", "eigengap", "more")
-
-
-@dataclass(frozen=True)
-class CountRule:
-    """How the number of speakers is chosen when the user gives no count.
-    threshold: pyannote's distance cut alone; eigengap: the pruned graph's count (spectral.py) where it
-    is trusted, else the cut; more: the larger of the two (the graph only ever adds a voice)."""
-
-    method: str = "threshold"
-    keep: float = 0.1  # share of each window's strongest links kept in the graph
-    min_windows: int = 20  # fewer clustered windows: no graph estimate
-    margin: float = 1.5  # the chosen eigengap must be this many times the next-largest
-    adapt_noise: bool = True  # loosen the cut as the file's SNR falls
 
 
 def make_clustering(name: str, parameters: dict[str, Any]) -> Any:
@@ -74,35 +57,18 @@ def _adaptive_class() -> type:
     class NoiseAdaptiveClustering(AgglomerativeClustering):
         _short: tuple[np.ndarray, np.ndarray] | None = None  # the call's short (chunk, speaker) pairs
         _unhinted = True  # no speaker count given for the call: only then may short voices be added
-        rule = CountRule()
+        adapt_noise = True  # False: the clean cut whatever the noise (benchmarks/speaker_count.py compares)
 
         def __call__(self, embeddings: np.ndarray, *args: Any, **kwargs: Any) -> Any:
             file = kwargs.get("file") or {}
             clean = self.threshold
-            if "waveform" in file and self.rule.adapt_noise:
+            if "waveform" in file and self.adapt_noise:
                 self.threshold = noise_adapted_threshold(clean, snr_db(np.asarray(file["waveform"][0])))
             self._unhinted = kwargs.get("num_clusters") is None and kwargs.get("max_clusters") in (None, np.inf)
             try:
                 return super().__call__(embeddings, *args, **kwargs)
             finally:
                 self.threshold, self._short = clean, None
-
-        def cluster(
-            self,
-            embeddings: np.ndarray,
-            min_clusters: int | None = None,
-            max_clusters: int | None = None,
-            num_clusters: int | None = None,
-        ) -> np.ndarray:
-            method = self.rule.method
-            if num_clusters is not None or not self._unhinted or method == "threshold":
-                return super().cluster(embeddings, min_clusters, max_clusters, num_clusters)
-            top = min(MAX_COUNT, max_clusters or MAX_COUNT)
-            guess = estimated_count(np.array(embeddings), top, self.rule.keep, self.rule.min_windows, self.rule.margin)
-            cut = super().cluster(embeddings, min_clusters, max_clusters, None)
-            if guess is None or guess == len(np.unique(cut)) or (method == "more" and guess < len(np.unique(cut))):
-                return cut
-            return super().cluster(embeddings, min_clusters, max_clusters, guess)
 
         def filter_embeddings(
             self, embeddings: np.ndarray, segmentations: Any = None, min_active_ratio: float = 0.2

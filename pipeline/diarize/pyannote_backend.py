@@ -23,7 +23,7 @@ from ..types import Audio, Diarization, SpeakerHints, SpeakerTurn
 from .base import StepHook
 from .clustering import make_clustering
 from .compat import import_pyannote_audio
-from .mixed import mixed_speakers
+from .mixed import mixed_speakers, split_mixed
 from .postprocess import drop_minor_speakers, exclusive_view, relabel, speech_seconds
 from .resegment import resegment
 
@@ -112,10 +112,21 @@ class PyannoteDiarizer:
                 found = resegment(found, stats, self._dense())
         if h.num_speakers is None and h.min_speakers is None:  # a count hint is the user's call
             found = drop_minor_speakers(found, MIN_SPEAKER_TOTAL)
+        if o.split_mixed and stats is not None and h.num_speakers is None:
+            found = self._split(found, stats, h.max_speakers)
         found = relabel(found)
         if stats is not None:
             found = replace(found, mixed=mixed_speakers(found, stats, self._dense()))
         return found
+
+    def _split(self, found: Diarization, stats: Any, max_speakers: int | None) -> Diarization:
+        """Mixed speakers split in two (mixed.split_mixed), then the edges settled by resegmenting."""
+        room = None if max_speakers is None else max(0, max_speakers - len(found.speakers))
+        with _threads(self.options.threads):
+            split = split_mixed(found, stats, self._dense(), room)
+            if split is found:
+                return found
+            return resegment(split, stats, self._dense()) if self.options.resegment else split
 
     def _dense(self) -> Any:
         from .shared_frames import dense_embedder, embedding_net

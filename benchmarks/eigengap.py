@@ -10,13 +10,30 @@ is a small numpy formulation of it.
 
 On short recordings there are few windows and every gap is noisy, which over-counts: below
 `min_windows` no estimate is made, and an estimate must beat the next-largest gap by `margin`.
+
+Tried against the distance cut by held-out evaluation (benchmarks/speaker_count.py), it lost on
+every held-out fold, so it lives here, not in the pipeline: `graph_clustering` is the pipeline's
+clustering with this count put in.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+MAX_COUNT = 10  # the eigengap is read over counts 1..MAX_COUNT
+
+
+@dataclass(frozen=True)
+class CountRule:
+    """eigengap: the graph's count where it is trusted, else the cut's; more: the larger of the two."""
+
+    method: str = "eigengap"
+    keep: float = 0.1  # share of each window's strongest links kept in the graph
+    min_windows: int = 20  # fewer clustered windows: no graph estimate
+    margin: float = 1.5  # the chosen eigengap must be this many times the next-largest
 
 
 @dataclass(frozen=True)
@@ -60,3 +77,22 @@ def estimated_count(embeddings: np.ndarray, max_count: int, keep: float, min_win
         return None
     found = eigengap(embeddings, max_count, keep)
     return found.count if found.confidence >= margin else None
+
+
+def graph_clustering(base: Any, rule: CountRule) -> Any:
+    """`base` (the pipeline's clustering object) with its speaker count taken from the graph."""
+
+    class GraphCounted(type(base)):  # type: ignore[misc]
+        def cluster(self, embeddings, min_clusters=None, max_clusters=None, num_clusters=None):
+            if num_clusters is not None or not self._unhinted:
+                return super().cluster(embeddings, min_clusters, max_clusters, num_clusters)
+            top = min(MAX_COUNT, max_clusters or MAX_COUNT)
+            guess = estimated_count(np.array(embeddings), top, rule.keep, rule.min_windows, rule.margin)
+            cut = super().cluster(embeddings, min_clusters, max_clusters, None)
+            found = len(np.unique(cut))
+            if guess is None or guess == found or (rule.method == "more" and guess < found):
+                return cut
+            return super().cluster(embeddings, min_clusters, max_clusters, guess)
+
+    base.__class__ = GraphCounted
+    return base
