@@ -118,11 +118,15 @@ def _converse(voices: tuple[tuple[str, str], ...]) -> tuple[np.ndarray, list[Spe
 def _solo_pieces(clip: str, speaker: str) -> list[np.ndarray]:
     """The speaker's stretches with nobody else talking, cut into 2-5 s turns."""
     audio = load_audio(AMI / f"{clip}.flac").samples
-    reference = read_rttm(AMI / "reference.rttm", uri=clip)
+    return solo_pieces(audio, read_rttm(AMI / "reference.rttm", uri=clip), speaker, seed=len(clip) + len(speaker))
+
+
+def solo_pieces(audio: np.ndarray, reference: list[SpeakerTurn], speaker: str, seed: int) -> list[np.ndarray]:
+    """`speaker`'s stretches of `audio` with nobody else talking in `reference`, cut into 2-5 s pieces."""
     solo = [(t.start, t.end) for t in reference if t.speaker == speaker]
     for other in (t for t in reference if t.speaker != speaker):
         solo = [piece for lo, hi in solo for piece in _minus((lo, hi), (other.start, other.end))]
-    rng = np.random.default_rng(len(clip) + len(speaker))
+    rng = np.random.default_rng(seed)
     pieces = []
     for lo, hi in sorted(solo):
         while hi - lo >= MIN_PIECE:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.devset import AMI, PAUSE, VARIANTS, _minus, _pyannote_sample, degrade, write_wav
+from benchmarks.devset import AMI, PAUSE, VARIANTS, _pyannote_sample, degrade, solo_pieces, write_wav
 from pipeline.audio import load_audio
 from pipeline.references import read_rttm
 from pipeline.types import SAMPLE_RATE, SpeakerTurn
@@ -34,7 +34,6 @@ BNEWS = REAL_SPEAKERS / "saivt-bnews-3055877"
 FOLDS = ("A", "B", "C", "D")
 KINDS = ("meeting", "call", "broadcast", "solo")
 CALL_SECONDS = 180.0  # the sales call is cut into calls this long (the call: 3 min)
-MIN_PIECE = 1.0
 TAIL = 3  # pieces one voice may go on alone after the other's run out
 # voice -> (source recording, speaker label); "ami:trn03" is an AMI clip
 Voice = tuple[str, str]
@@ -147,20 +146,7 @@ def voice_pieces(voice: Voice) -> list[np.ndarray]:
         path, reference = SALES / "demo.mp3", read_rttm(SALES / "demo.rttm")
     else:
         path, reference = _single(source)
-    audio = load_audio(path).samples
-    solo = [(t.start, t.end) for t in reference if t.speaker == speaker]
-    for other in (t for t in reference if t.speaker != speaker):
-        solo = [piece for lo, hi in solo for piece in _minus((lo, hi), (other.start, other.end))]
-    rng = np.random.default_rng(len(source) + len(speaker))
-    pieces = []
-    for lo, hi in sorted(solo):
-        while hi - lo >= MIN_PIECE:
-            length = min(hi - lo, rng.uniform(2.0, 5.0))
-            if hi - lo - length < MIN_PIECE:
-                length = hi - lo
-            pieces.append(audio[int(lo * SAMPLE_RATE) : int((lo + length) * SAMPLE_RATE)])
-            lo += length
-    return pieces
+    return solo_pieces(load_audio(path).samples, list(reference), speaker, seed=len(source) + len(speaker))
 
 
 def assembled_call(one: Voice, two: Voice) -> tuple[np.ndarray, list[SpeakerTurn]]:
