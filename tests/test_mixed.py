@@ -11,7 +11,7 @@ from pipeline.config import DiarizationOptions, NamesOptions, Options
 from pipeline.diarize.mixed import split_distance, split_mixed
 from pipeline.diarize.resegment import BLOCK_FRAMES, BlockStats, Embedder
 from pipeline.engine import Engine
-from pipeline.types import AsrResult, Audio, Diarization, Segment, SpeakerTurn, Word
+from pipeline.types import AsrResult, Audio, Diarization, Segment, SpeakerHints, SpeakerTurn, Word
 
 AUDIO = Audio(np.zeros(16_000 * 8, dtype=np.float32), "call.wav")
 
@@ -136,3 +136,11 @@ def test_by_default_merged_real_voices_are_split_and_others_kept(talks, name, pe
 
     found = PyannoteDiarizer(DiarizationOptions()).diarize(load_audio(talks[name]))
     assert len(found.speakers) == people and not found.mixed, (found.speakers, found.mixed)
+
+
+@pytest.mark.parametrize("hints", [SpeakerHints(num_speakers=2), SpeakerHints(max_speakers=2)])
+def test_a_count_hint_bounds_the_split(talks, hints) -> None:
+    from pipeline.diarize.pyannote_backend import PyannoteDiarizer
+
+    found = PyannoteDiarizer(DiarizationOptions()).diarize(load_audio(talks["conv/three-women"]), hints)
+    assert len(found.speakers) == 2, found.speakers
