@@ -123,10 +123,11 @@ class PyannoteDiarizer:
         """Mixed speakers split in two (mixed.split_mixed), then the edges settled by resegmenting."""
         room = None if max_speakers is None else max(0, max_speakers - len(found.speakers))
         with _threads(self.options.threads):
-            split = split_mixed(found, stats, self._dense(), room)
+            embed = self._dense()
+            split = split_mixed(found, stats, embed, room)
             if split is found:
                 return found
-            return resegment(split, stats, self._dense()) if self.options.resegment else split
+            return resegment(split, stats, embed) if self.options.resegment else split
 
     def _dense(self) -> Any:
         from .shared_frames import dense_embedder, embedding_net
